@@ -1,0 +1,35 @@
+"""Domain errors: a stable machine code plus a Chinese message for people.
+
+The web layer maps each class to an HTTP status in one place (``butler.web.errors``).
+"""
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    code = "DOMAIN_ERROR"
+    message = "请求无法处理。"
+
+    def __init__(self, message: str | None = None, *, fields: dict[str, str] | None = None):
+        self.message = message or type(self).message
+        self.fields = fields or {}
+        super().__init__(self.code)
+
+
+class NotFound(DomainError):
+    code = "NOT_FOUND"
+    message = "没有找到这条记录：请核对编号和查询码。"
+
+
+class InvalidTransition(DomainError):
+    code = "INVALID_TRANSITION"
+    message = "当前状态下不能进行这一步操作。"
+
+
+class NotPermitted(DomainError):
+    code = "NOT_PERMITTED"
+    message = "该岗位无权进行这一步操作。"
+
+
+class Conflict(DomainError):
+    code = "CONFLICT"
+    message = "记录已被他人修改，请刷新后重试。"

@@ -1,0 +1,227 @@
+"""Repair work orders (维修工单): categories, the workflow, and what a resident sees.
+
+Facts come from the service plan §3(二): reported → dispatched → surveyed → in repair
+(may pause for parts or access) → completed with a repair record → accepted by the
+butler (or sent back) → result fed back and rated → archived in the house archive.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from butler.domain import service_levels
+from butler.domain.timefmt import iso
+from butler.domain.workflow import Action, State, Workflow
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    label: str
+    emergency: bool = False
+    hint: str = ""
+
+
+CATEGORIES: tuple[Category, ...] = (
+    Category("elevator_entrapment", "电梯困人", True, "有人被困在电梯内"),
+    Category("gas_leak", "燃气泄漏", True, "闻到燃气味或燃气报警器响"),
+    Category("fire", "火情或冒烟", True, "看到明火、浓烟或闻到焦糊味"),
+    Category("flooding", "水浸或爆管", True, "水管爆裂、房间或楼道大量积水"),
+    Category("power_outage", "停电", True, "整户或整栋楼突然停电"),
+    Category("plumbing", "给排水", hint="漏水、下水堵塞、水龙头或马桶故障"),
+    Category("electrical", "电路与照明", hint="插座、开关、灯具、跳闸"),
+    Category("doors_windows", "门窗与门禁", hint="入户门、窗户、单元门禁、门锁"),
+    Category("walls_ceilings", "墙面与渗漏", hint="墙面开裂、天花板渗水、瓷砖脱落"),
+    Category("elevator", "电梯故障（无人被困）", hint="电梯停运、异响、按钮失灵"),
+    Category("public_facilities", "公共设施", hint="楼道灯、消防栓箱、健身器材、道路井盖"),
+    Category("other", "其他", hint="以上都不是的问题"),
+)
+_CATEGORIES = {c.code: c for c in CATEGORIES}
+
+
+def category(code: str) -> Category:
+    return _CATEGORIES[code]
+
+
+def category_codes() -> tuple[str, ...]:
+    return tuple(_CATEGORIES)
+
+
+RESIDENT_URGENCIES = ("normal", "urgent")  # "emergency" follows from the category
+
+SOURCES = {
+    "resident_site": "业主网上报修",
+    "phone": "电话报修",
+    "visit": "到访报修",
+    "inspection": "管家巡查发现",
+}
+
+REPAIR_WORKFLOW = Workflow(
+    name="repair",
+    initial="reported",
+    states=(
+        State("reported", "已报修，待派单", "已收到您的报修，正在安排维修人员"),
+        State("dispatched", "已派单", "已安排维修人员，将尽快与您联系"),
+        State("surveyed", "已勘查", "维修人员已上门查看，确定了维修方案"),
+        State("in_repair", "维修中", "正在维修"),
+        State("paused", "暂停（待料或待入户）", "维修暂停，正在等待材料或约定入户时间"),
+        State("completed", "已完工，待验收", "维修已完成，物业管家正在验收"),
+        State("accepted", "验收合格，待业主评价", "维修已验收合格，请您评价"),
+        State("rated", "业主已评价", "感谢您的评价"),
+        State("archived", "已归档", "已完成并归档", final=True),
+        State("cancelled", "已取消", "报修已取消", final=True),
+    ),
+    actions=(
+        Action("dispatch", "派单", ("reported",), "dispatched",
+               ("butler", "customer_service", "maintenance_lead"), "已派单给维修人员"),
+        Action("survey", "现场勘查", ("dispatched",), "surveyed", ("technician",),
+               "维修人员已完成现场勘查"),
+        Action("start_repair", "开始维修", ("surveyed",), "in_repair", ("technician",),
+               "开始维修"),
+        Action("pause", "暂停维修", ("in_repair",), "paused", ("technician",),
+               "维修暂停"),
+        Action("resume", "恢复维修", ("paused",), "in_repair", ("technician",),
+               "恢复维修"),
+        Action("complete", "完工并填写维修记录", ("in_repair",), "completed", ("technician",),
+               "维修完成，等待验收"),
+        Action("accept", "验收合格并签字", ("completed",), "accepted", ("butler",),
+               "物业管家验收合格"),
+        Action("reject", "验收不合格，返修", ("completed",), "in_repair", ("butler",),
+               "验收未通过，安排返修"),
+        Action("rate", "业主评价", ("accepted",), "rated", ("resident",), "业主已评价"),
+        Action("report_not_fixed", "业主反馈未修好", ("accepted",), "in_repair",
+               ("resident",), "业主反馈问题未解决，已安排返修"),
+        Action("archive", "归档到房屋档案", ("accepted", "rated"), "archived",
+               ("butler", "system"), "已归档"),
+        Action("cancel", "取消报修", ("reported", "dispatched", "surveyed"), "cancelled",
+               ("butler", "customer_service", "resident"), "报修已取消"),
+    ),
+)
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    action: str
+    from_status: str | None
+    to_status: str
+    actor_role: str
+    note: str = ""  # resident-visible
+
+
+@dataclass
+class WorkOrder:
+    reference: str
+    token_hash: str
+    status: str
+    category: str
+    urgency: str
+    location_type: str  # "home" or "public"
+    unit: str | None
+    location: str
+    description: str
+    contact_name: str
+    contact_phone: str
+    preferred_time: str
+    source: str
+    created_at: datetime
+    respond_by: datetime
+    complete_by: datetime
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    staff_notes: list[dict] = field(default_factory=list)  # never shown to residents
+
+    @property
+    def emergency(self) -> bool:
+        return category(self.category).emergency
+
+
+@dataclass(frozen=True)
+class RepairReport:
+    """What a resident (or staff on a resident's behalf) reports; already validated."""
+
+    category: str
+    description: str
+    location_type: str
+    unit: str | None
+    location: str
+    contact_name: str
+    contact_phone: str
+    urgency: str = "normal"
+    preferred_time: str = ""
+    source: str = "resident_site"
+
+
+def new_work_order(report: RepairReport, *, reference: str, token_hash: str,
+                   now: datetime) -> WorkOrder:
+    urgency = "emergency" if category(report.category).emergency else report.urgency
+    return WorkOrder(
+        reference=reference,
+        token_hash=token_hash,
+        status=REPAIR_WORKFLOW.initial,
+        category=report.category,
+        urgency=urgency,
+        location_type=report.location_type,
+        unit=report.unit,
+        location=report.location,
+        description=report.description,
+        contact_name=report.contact_name,
+        contact_phone=report.contact_phone,
+        preferred_time=report.preferred_time,
+        source=report.source,
+        created_at=now,
+        respond_by=service_levels.respond_by(urgency, now),
+        complete_by=service_levels.complete_by(urgency, now),
+        timeline=[TimelineEntry(now, "report", None, REPAIR_WORKFLOW.initial,
+                                "resident" if report.source == "resident_site" else "customer_service",
+                                "报修已提交")],
+    )
+
+
+def mask_phone(phone: str) -> str:
+    digits = re.sub(r"\D", "", phone)
+    if len(digits) < 7:
+        return "*" * len(digits)
+    return f"{digits[:3]}****{digits[-4:]}"
+
+
+def resident_view(order: WorkOrder) -> dict:
+    """What the resident's tracking page shows: no staff notes, phone masked."""
+    state = REPAIR_WORKFLOW.state(order.status)
+    return {
+        "reference": order.reference,
+        "status": order.status,
+        "status_label": state.resident_label,
+        "final": state.final,
+        "category": order.category,
+        "category_label": category(order.category).label,
+        "emergency": order.emergency,
+        "urgency": order.urgency,
+        "urgency_label": service_levels.urgency(order.urgency).label,
+        "location": order.unit if order.location_type == "home" and order.unit else order.location,
+        "location_detail": order.location if order.location_type == "home" else "",
+        "description": order.description,
+        "contact_phone": mask_phone(order.contact_phone),
+        "created_at": iso(order.created_at),
+        "respond_by": iso(order.respond_by),
+        "complete_by": iso(order.complete_by),
+        "timeline": [
+            {
+                "at": iso(entry.at),
+                "status": entry.to_status,
+                "status_label": REPAIR_WORKFLOW.state(entry.to_status).label,
+                "note": entry.note,
+            }
+            for entry in order.timeline
+        ],
+    }
+
+
+def advance(order: WorkOrder, action_code: str, *, role: str, now: datetime,
+            note: str = "") -> WorkOrder:
+    """Take one workflow step: check it, move the status, and record it in the timeline."""
+    action = REPAIR_WORKFLOW.take(order.status, action_code, role)
+    order.timeline.append(TimelineEntry(now, action.code, order.status, action.target, role,
+                                        note or action.resident_note))
+    order.status = action.target
+    return order

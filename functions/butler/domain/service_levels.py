@@ -1,0 +1,43 @@
+"""Service-level targets: one table, read by the API, the overdue sweep and the site.
+
+Industry practice in China is the starting point: life-threatening cases are reached
+within minutes, urgent repairs attended within 45 minutes, ordinary repairs the same or
+next day.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+
+@dataclass(frozen=True)
+class Urgency:
+    code: str
+    label: str
+    respond_within: timedelta  # staff reach the resident or the site
+    complete_within: timedelta  # the repair is done
+    description: str
+
+
+URGENCIES: tuple[Urgency, ...] = (
+    Urgency("emergency", "紧急（危及安全）", timedelta(minutes=15), timedelta(hours=4),
+            "电梯困人、燃气泄漏、火情、水浸、整栋停电等危及人身财产安全的情况"),
+    Urgency("urgent", "加急", timedelta(minutes=45), timedelta(hours=24),
+            "影响正常生活但不危及安全，例如户内停水、下水堵塞"),
+    Urgency("normal", "一般", timedelta(hours=24), timedelta(days=3),
+            "不影响正常生活的一般维修，例如门锁松动、墙面渗水痕迹"),
+)
+
+_BY_CODE = {u.code: u for u in URGENCIES}
+
+
+def urgency(code: str) -> Urgency:
+    return _BY_CODE[code]
+
+
+def respond_by(code: str, reported_at: datetime) -> datetime:
+    return reported_at + urgency(code).respond_within
+
+
+def complete_by(code: str, reported_at: datetime) -> datetime:
+    return reported_at + urgency(code).complete_within

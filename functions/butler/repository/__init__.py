@@ -1,0 +1,1 @@
+"""Persistence: PynamoDB models and the small repositories the handlers use."""

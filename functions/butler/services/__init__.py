@@ -1,0 +1,1 @@
+"""Use cases: domain rules applied to what the repositories hold."""

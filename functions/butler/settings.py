@@ -1,0 +1,28 @@
+"""Settings come from the environment (set by template.yaml), read at call time."""
+from __future__ import annotations
+
+import os
+
+from pydantic import BaseModel
+
+
+class Settings(BaseModel):
+    """Each function gets only the variables it needs; a missing table name fails at use."""
+
+    repairs_table: str = ""
+    idempotency_table: str = ""
+    idempotency_ttl_seconds: int = 24 * 3600
+    max_body_bytes: int = 16 * 1024
+
+
+def load_settings() -> Settings:
+    env = os.environ
+    values = {
+        "repairs_table": env.get("REPAIRS_TABLE", ""),
+        "idempotency_table": env.get("IDEMPOTENCY_TABLE", ""),
+    }
+    for key, name in (("idempotency_ttl_seconds", "IDEMPOTENCY_TTL_SECONDS"),
+                      ("max_body_bytes", "MAX_BODY_BYTES")):
+        if env.get(name):
+            values[key] = env[name]
+    return Settings(**values)

@@ -1,0 +1,1 @@
+"""HTTP glue: request schemas, the resolver factory, error mapping, idempotency."""

@@ -1,0 +1,98 @@
+"""The one place where errors become HTTP responses, in the shape of DESIGN.md §4:
+``{"error": {"code", "message", "fields"}}`` with a Chinese message and a stable code.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from butler.domain.errors import Conflict, DomainError, InvalidTransition, NotFound, NotPermitted
+
+JSON_TYPE = "application/json; charset=utf-8"
+
+DOMAIN_STATUS: dict[type[DomainError], int] = {
+    NotFound: 404,
+    NotPermitted: 403,
+    InvalidTransition: 409,
+    Conflict: 409,
+}
+
+# Chinese messages for pydantic's error types; custom validators carry their own.
+FIELD_MESSAGES = {
+    "missing": "请填写此项。",
+    "string_type": "请填写文字。",
+    "literal_error": "请从给定的选项中选择。",
+    "enum": "请从给定的选项中选择。",
+    "extra_forbidden": "不支持这一项，请删除。",
+    "bool_type": "请填写“是”或“否”。",
+    "int_type": "请填写整数。",
+    "int_parsing": "请填写整数。",
+}
+
+
+def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> str:
+    return json.dumps({"error": {"code": code, "message": message, "fields": fields or {}}},
+                      ensure_ascii=False)
+
+
+def error_response(status: int, code: str, message: str,
+                   fields: dict[str, str] | None = None) -> Response:
+    return Response(status_code=status, content_type=JSON_TYPE,
+                    body=error_body(code, message, fields))
+
+
+def proxy_error(status: int, code: str, message: str) -> dict[str, Any]:
+    """The same error as a raw API Gateway proxy result (for checks before routing)."""
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": JSON_TYPE, "Cache-Control": "no-store"},
+        "body": error_body(code, message),
+        "isBase64Encoded": False,
+    }
+
+
+def domain_error_response(error: DomainError) -> Response:
+    status = DOMAIN_STATUS.get(type(error), 422)
+    return error_response(status, error.code, error.message, error.fields)
+
+
+def validation_error_response(errors: list[dict[str, Any]]) -> Response:
+    """Map pydantic/powertools validation errors to 400 (unreadable body) or 422 (fields)."""
+    if any(error.get("type") == "json_invalid" for error in errors):
+        return error_response(400, "INVALID_JSON", "提交的内容不是有效的 JSON，请检查后重试。")
+    fields: dict[str, str] = {}
+    for error in errors:
+        loc = [str(part) for part in error.get("loc", ())]
+        kind = error.get("type", "")
+        if loc[:1] == ["body"] and len(loc) == 1:
+            if kind == "missing":
+                return error_response(400, "BODY_REQUIRED", "请求缺少内容。")
+            if kind.startswith("butler_"):
+                fields["_"] = error["msg"]
+                continue
+            return error_response(400, "INVALID_BODY", "提交的内容格式不正确：应为一个 JSON 对象。")
+        name = loc[1] if loc[:1] == ["body"] and len(loc) > 1 else (loc[-1] if loc else "_")
+        fields.setdefault(name, field_message(kind, error))
+    return error_response(422, "VALIDATION_FAILED", "有几项填写不正确，请按提示修改。", fields)
+
+
+def field_message(kind: str, error: dict[str, Any]) -> str:
+    ctx = error.get("ctx") or {}
+    if kind.startswith("butler_"):
+        return str(error["msg"])
+    if kind == "string_too_short":
+        minimum = ctx.get("min_length", 1)
+        return "请填写此项。" if minimum <= 1 else f"至少需要 {minimum} 个字。"
+    if kind == "string_too_long":
+        return f"不能超过 {ctx.get('max_length')} 个字。"
+    return FIELD_MESSAGES.get(kind, "填写有误，请检查。")
+
+
+class ApiError(Exception):
+    """An HTTP-level refusal decided before the domain is reached (headers, keys)."""
+
+    def __init__(self, status: int, code: str, message: str):
+        self.status, self.code, self.message = status, code, message
+        super().__init__(code)

@@ -1,0 +1,1 @@
+"""Route groups (powertools routers); each API function includes the ones it serves."""

@@ -1,0 +1,86 @@
+"""Public repair routes: report a repair, follow its progress."""
+
+import json
+from typing import Annotated, Optional
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.metrics import MetricUnit
+
+from butler.domain.repairs import REPAIR_WORKFLOW, resident_view
+from butler.domain.timefmt import iso
+from butler.repository.work_orders import WorkOrderRepository
+from butler.services import repairs as service
+from butler.settings import load_settings
+from butler.web.errors import JSON_TYPE, ApiError
+from butler.web.idempotency import header, idempotency_key, submit_once
+from butler.web.schemas import RepairCreatedOut, RepairReportIn, RepairViewOut, error_responses
+
+router = Router()
+logger = Logger(child=True)
+metrics = Metrics()
+
+TRACKING_SECURITY = [{"trackingToken": []}]
+
+
+@router.post(
+    "/api/repairs",
+    summary="报修",
+    description="提交一条报修。带上 Idempotency-Key 请求头，重试时返回第一次的结果，不会重复建单。",
+    responses={201: {"description": "已受理", "content": {"application/json": {"model": RepairCreatedOut}}},
+               **error_responses(400, 409, 413, 415, 422, 503)},
+    tags=["报修"],
+)
+def report_repair(report: Annotated[RepairReportIn, Body(embed=False)]):
+    settings = load_settings()
+    repo = WorkOrderRepository(settings.repairs_table)
+
+    def create() -> dict:
+        reported = service.report_repair(repo, report.to_domain())
+        order = reported.order
+        logger.info("repair reported", extra={
+            "reference": order.reference, "category": order.category, "emergency": order.emergency})
+        metrics.add_metric("RepairReported", MetricUnit.Count, 1)
+        if order.emergency:
+            metrics.add_metric("EmergencyReported", MetricUnit.Count, 1)
+        return {
+            "reference": order.reference,
+            "token": reported.token,
+            "status": order.status,
+            "status_label": REPAIR_WORKFLOW.state(order.status).resident_label,
+            "emergency": order.emergency,
+            "urgency": order.urgency,
+            "created_at": iso(order.created_at),
+            "respond_by": iso(order.respond_by),
+        }
+
+    created = submit_once(idempotency_key(router.current_event.headers), report.model_dump(),
+                          create, settings=settings, lambda_context=router.lambda_context)
+    return Response(status_code=201, content_type=JSON_TYPE,
+                    body=json.dumps(created, ensure_ascii=False))
+
+
+@router.get(
+    "/api/repairs/<reference>",
+    summary="查询报修进度",
+    description="凭报修编号和查询码（Authorization: Bearer 查询码）查看进度。编号不存在与查询码错误返回相同的 404。",
+    responses={200: {"description": "报修进度", "content": {"application/json": {"model": RepairViewOut}}},
+               **error_responses(401, 404, 503)},
+    security=TRACKING_SECURITY,
+    tags=["报修"],
+)
+def track_repair(reference: Annotated[str, Path(max_length=20)]):
+    token = bearer_token(router.current_event.headers)
+    settings = load_settings()
+    order = service.find_for_resident(WorkOrderRepository(settings.repairs_table), reference, token)
+    return Response(status_code=200, content_type=JSON_TYPE,
+                    body=json.dumps(resident_view(order), ensure_ascii=False))
+
+
+def bearer_token(headers: Optional[dict[str, str]]) -> str:
+    scheme, _, token = (header(headers, "Authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "TOKEN_REQUIRED", "请提供查询码（Authorization: Bearer 查询码）。")
+    return token.strip()

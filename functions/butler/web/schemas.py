@@ -1,0 +1,125 @@
+"""Request and response models of the public API (they also generate the OpenAPI document)."""
+from __future__ import annotations
+
+import re
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+
+from butler.domain.repairs import RepairReport, category_codes
+
+CategoryCode = Literal[category_codes()]  # type: ignore[valid-type]
+
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+UNIT = re.compile(r"^[0-9A-Za-z]{1,4}-[0-9A-Za-z]{1,3}-[0-9A-Za-z]{2,6}$")
+DASHES = str.maketrans({"－": "-", "—": "-", "–": "-", "‐": "-", " ": ""})
+
+
+class RepairReportIn(BaseModel):
+    """A repair report from the community site."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    category: CategoryCode = Field(description="报修类别；紧急类别自动按紧急处理")
+    urgency: Literal["normal", "urgent"] = Field("normal", description="一般或加急")
+    location_type: Literal["home", "public"] = Field(description="home 户内，public 公共区域")
+    unit: Optional[str] = Field(None, max_length=20, validate_default=True,
+                                description="栋-单元-房号，例如 3-2-1201；户内报修必填")
+    location: str = Field("", max_length=100, validate_default=True,
+                          description="公共区域的具体位置（必填），或户内的具体部位")
+    description: str = Field(min_length=5, max_length=500, description="问题描述")
+    contact_name: str = Field(min_length=1, max_length=20, description="联系人")
+    contact_phone: str = Field(max_length=20, description="联系电话")
+    preferred_time: str = Field("", max_length=40, description="方便上门的时间")
+
+    @field_validator("unit")
+    @classmethod
+    def _unit(cls, value: Optional[str], info: ValidationInfo) -> Optional[str]:
+        home = info.data.get("location_type") == "home"
+        value = (value or "").translate(DASHES).upper() or None
+        if home and not value:
+            raise PydanticCustomError("butler_unit_required", "请填写栋-单元-房号，例如 3-2-1201。")
+        if value and not UNIT.match(value):
+            raise PydanticCustomError("butler_unit_format", "房号格式为“栋-单元-房号”，例如 3-2-1201。")
+        return value if home else None
+
+    @field_validator("location")
+    @classmethod
+    def _location(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("location_type") == "public" and not value:
+            raise PydanticCustomError("butler_location_required", "请填写公共区域的具体位置，例如 3号楼1单元电梯。")
+        return value
+
+    @field_validator("contact_phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        value = value.replace(" ", "")
+        if not (MOBILE.match(value) or LANDLINE.match(value)):
+            raise PydanticCustomError("butler_phone_format", "请填写正确的手机号（11 位）或固定电话，例如 13812345678。")
+        return value
+
+    def to_domain(self) -> RepairReport:
+        return RepairReport(
+            category=self.category, description=self.description,
+            location_type=self.location_type, unit=self.unit, location=self.location,
+            contact_name=self.contact_name, contact_phone=self.contact_phone,
+            urgency=self.urgency, preferred_time=self.preferred_time,
+        )
+
+
+class RepairCreatedOut(BaseModel):
+    reference: str = Field(description="报修编号，可电话报给客服")
+    token: str = Field(description="查询码：只返回这一次，请妥善保存")
+    status: str
+    status_label: str
+    emergency: bool
+    urgency: str
+    created_at: str
+    respond_by: str = Field(description="承诺响应时间（UTC）")
+
+
+class TimelineEntryOut(BaseModel):
+    at: str
+    status: str
+    status_label: str
+    note: str
+
+
+class RepairViewOut(BaseModel):
+    reference: str
+    status: str
+    status_label: str
+    final: bool
+    category: str
+    category_label: str
+    emergency: bool
+    urgency: str
+    urgency_label: str
+    location: str
+    location_detail: str
+    description: str
+    contact_phone: str = Field(description="已打码")
+    created_at: str
+    respond_by: str
+    complete_by: str
+    timeline: list[TimelineEntryOut]
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="稳定的机器可读错误码")
+    message: str = Field(description="给人看的中文说明")
+    fields: dict[str, str] = Field(description="逐项的中文错误说明")
+
+
+class ErrorOut(BaseModel):
+    error: ErrorDetail
+
+
+def error_responses(*statuses: int) -> dict[int, dict]:
+    """OpenAPI ``responses`` entries for the error shape."""
+    return {
+        status: {"description": "错误", "content": {"application/json": {"model": ErrorOut}}}
+        for status in statuses
+    }

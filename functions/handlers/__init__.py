@@ -1,0 +1,1 @@
+"""Lambda entry points, one module per function in template.yaml. Thin: wiring only."""

@@ -1,0 +1,258 @@
+"""The local stack: moto server, the tables of template.yaml, demo data, and an HTTP front
+that serves the built site and turns /api/* requests into API Gateway events for the
+handlers, by the routes declared in template.yaml.
+
+Run ``make dev`` (or ``python -m infra.local``); Ctrl-C stops everything.
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import importlib
+import json
+import logging
+import mimetypes
+import os
+import signal
+import sys
+import threading
+import traceback
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import unquote, urlsplit
+
+from infra import apigw
+from infra.template import ROOT, functions, load_template, security_headers
+
+REGION = "ap-east-1"
+STACK_NAME = "butler-local"
+API_GATEWAY_MAX_BODY = 10 * 1024 * 1024  # API Gateway refuses larger payloads
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+}
+
+
+class LocalStack:
+    def __init__(self, site_dir: Path, *, host: str = "127.0.0.1", port: int = 8000,
+                 demo: bool = True, stack_name: str = STACK_NAME):
+        self.site_dir = site_dir
+        self.host, self.port = host, port
+        self.demo = demo
+        self.stack_name = stack_name
+        self.template = load_template()
+        self.specs = functions(self.template)
+        self.routes = [route for spec in self.specs for route in spec.routes]
+        self.headers = security_headers(self.template)
+        self.demo_orders: list[Any] = []
+        self._handlers: dict[str, Callable[[dict, Any], dict]] = {}
+        self._import_lock = threading.Lock()
+        self._moto: Any = None
+        self._front: ThreadingHTTPServer | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        os.environ.update(FAKE_CREDENTIALS)
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._moto.start()
+        host, port = self._moto.get_host_and_port()
+        self.aws_endpoint = f"http://{host}:{port}"
+        os.environ["AWS_ENDPOINT_URL"] = self.aws_endpoint
+        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = self.aws_endpoint
+        os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
+
+        from infra.dynamodb import create_tables
+        from infra.template import function_environment
+        import boto3
+
+        self.table_names = create_tables(boto3.client("dynamodb"), self.template, self.stack_name)
+        os.environ.update(function_environment(self.template, self.stack_name, REGION))
+        if self.demo:
+            self._load_demo()
+
+        self._front = ThreadingHTTPServer((self.host, self.port), _FrontHandler)
+        self._front.daemon_threads = True
+        self._front.stack = self  # type: ignore[attr-defined]
+        self.port = self._front.server_address[1]
+        threading.Thread(target=self._front.serve_forever, name="front", daemon=True).start()
+
+    def stop(self) -> None:
+        if self._front is not None:
+            self._front.shutdown()
+            self._front.server_close()
+            self._front = None
+        if self._moto is not None:
+            self._moto.stop()
+            self._moto = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def _load_demo(self) -> None:
+        from butler.repository.work_orders import WorkOrderRepository
+        from infra.demo import load_demo
+
+        self.demo_orders = load_demo(WorkOrderRepository(os.environ["REPAIRS_TABLE"]))
+
+    # ------------------------------------------------------------------ API
+    def handler_for(self, logical_id: str) -> Callable[[dict, Any], dict]:
+        with self._import_lock:
+            if logical_id not in self._handlers:
+                spec = next(s for s in self.specs if s.logical_id == logical_id)
+                module_name, attribute = spec.handler.rsplit(".", 1)
+                # Each function's logger takes its service name when its module is imported.
+                os.environ["POWERTOOLS_SERVICE_NAME"] = str(spec.environment.get("POWERTOOLS_SERVICE_NAME", ""))
+                self._handlers[logical_id] = getattr(importlib.import_module(module_name), attribute)
+            return self._handlers[logical_id]
+
+    def invoke(self, method: str, path: str, query: str, headers: dict[str, str],
+               body: bytes) -> tuple[int, dict[str, str], bytes]:
+        found, event = apigw.event_for(self.routes, method, path, headers=headers,
+                                       body=body or None, query=query)
+        if found is None:
+            return _json_error(404, "ROUTE_NOT_FOUND", "没有这个接口。")
+        handler = self.handler_for(found.route.function)
+        try:
+            result = handler(event, apigw.FakeLambdaContext(function_name=found.route.function))
+        except Exception:  # what API Gateway does when a function crashes
+            traceback.print_exc()
+            return 502, {"Content-Type": "application/json"}, b'{"message": "Internal server error"}'
+        response_headers = dict(result.get("headers") or {})
+        for name, values in (result.get("multiValueHeaders") or {}).items():
+            response_headers[name] = ", ".join(values)
+        payload = result.get("body") or ""
+        data = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode("utf-8")
+        return int(result["statusCode"]), response_headers, data
+
+
+def _json_error(status: int, code: str, message: str) -> tuple[int, dict[str, str], bytes]:
+    body = {"error": {"code": code, "message": message, "fields": {}}}
+    return status, {"Content-Type": "application/json; charset=utf-8"}, json.dumps(body, ensure_ascii=False).encode()
+
+
+class _FrontHandler(BaseHTTPRequestHandler):
+    server_version = "butler-local"
+    protocol_version = "HTTP/1.1"
+
+    @property
+    def stack(self) -> LocalStack:
+        return self.server.stack  # type: ignore[attr-defined]
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_HEAD(self) -> None:
+        self._dispatch(head=True)
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_POST
+
+    def _dispatch(self, head: bool = False) -> None:
+        parts = urlsplit(self.path)
+        path = unquote(parts.path)
+        if path == "/api" or path.startswith("/api/"):
+            status, headers, body = self._api(path, parts.query)
+        else:
+            status, headers, body = self._static(path)
+        self._send(status, headers, b"" if head else body)
+
+    def _api(self, path: str, query: str) -> tuple[int, dict[str, str], bytes]:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > API_GATEWAY_MAX_BODY:
+            self.close_connection = True
+            return _json_error(413, "PAYLOAD_TOO_LARGE", "提交的内容太大。")
+        body = self.rfile.read(length) if length else b""
+        headers = {name: value for name, value in self.headers.items() if name.lower() != "host"}
+        return self.stack.invoke(self.command, path, query, headers, body)
+
+    def _static(self, path: str) -> tuple[int, dict[str, str], bytes]:
+        # Same mapping as the CloudFront function: /x/ and /x serve /x/index.html.
+        site = self.stack.site_dir.resolve()
+        relative = path.lstrip("/")
+        if path.endswith("/"):
+            relative += "index.html"
+        elif "." not in path.rsplit("/", 1)[-1]:
+            relative += "/index.html"
+        target = (site / relative).resolve()
+        if site not in target.parents or not target.is_file():
+            missing = site / "404.html"
+            body = missing.read_bytes() if missing.is_file() else "未找到页面".encode()
+            return 404, {"Content-Type": "text/html; charset=utf-8"}, body
+        content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        if content_type.startswith("text/") or content_type in ("application/javascript", "application/json"):
+            content_type += "; charset=utf-8"
+        return 200, {"Content-Type": content_type, "Cache-Control": "no-cache"}, target.read_bytes()
+
+    def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
+        self.send_response(status, HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "")
+        for name, value in {**headers, **self.stack.headers}.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        # Method, path without query, status: never headers or bodies (tokens, phone numbers).
+        if args and isinstance(args[0], str):
+            request_line = args[0].split(" ")
+            if len(request_line) >= 2:
+                request_line[1] = request_line[1].split("?", 1)[0]
+            args = (" ".join(request_line), *args[1:])
+        sys.stderr.write("front: " + (format % args) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run the community site and service desk locally.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument("--site-dir", type=Path, default=ROOT / "build" / "site")
+    parser.add_argument("--no-demo", action="store_true", help="start with empty tables")
+    parser.add_argument("--stop-with-parent", action="store_true",
+                        help="exit when the process that started this one goes away (tests)")
+    args = parser.parse_args(argv)
+    if not (args.site_dir / "index.html").is_file():
+        print(f"No built site in {args.site_dir}: run `make site` first (or use `make dev`).", file=sys.stderr)
+        return 2
+
+    stack = LocalStack(args.site_dir, host=args.host, port=args.port, demo=not args.no_demo)
+    stopped = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopped.set())
+    stack.start()
+    print(f"物业管家 local stack is up.\n"
+          f"  Site:      {stack.url}/\n"
+          f"  Report:    {stack.url}/repairs/\n"
+          f"  API:       {stack.url}/api/openapi.json\n"
+          f"  DynamoDB:  {stack.aws_endpoint} (moto) tables: {', '.join(stack.table_names.values())}",
+          flush=True)
+    for order in stack.demo_orders:
+        print(f"  Demo {order.reference} ({order.status}): {stack.url}/track/#ref={order.reference}&token={order.token}")
+    print("Press Ctrl-C to stop.", flush=True)
+    if args.stop_with_parent:
+        parent = os.getppid()
+        threading.Thread(target=_watch_parent, args=(parent, stopped), daemon=True).start()
+    stopped.wait()
+    stack.stop()
+    print("Stopped.", flush=True)
+    return 0
+
+
+def _watch_parent(parent: int, stopped: threading.Event) -> None:
+    while not stopped.wait(1.0):
+        if os.getppid() != parent:
+            stopped.set()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,151 @@
+"""Read template.yaml: tables, functions, routes and security headers, as plain data.
+
+Tests and the local stack take every table and route from here, never from a copy.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE_PATH = ROOT / "template.yaml"
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """YAML loader that turns short-form intrinsics (``!Ref X``) into their long form."""
+
+
+def _intrinsic(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
+    name = "Ref" if tag_suffix == "Ref" else f"Fn::{tag_suffix}"
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+        if tag_suffix == "GetAtt":
+            value = value.split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    return {name: value}
+
+
+_CfnLoader.add_multi_constructor("!", _intrinsic)
+
+
+def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as handle:
+        return yaml.load(handle, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str  # upper case
+    path: str  # as declared, e.g. /api/repairs/{reference}
+    function: str  # logical id
+    handler: str  # module.attribute
+
+
+@dataclass
+class FunctionSpec:
+    logical_id: str
+    handler: str
+    environment: dict[str, Any] = field(default_factory=dict)
+    routes: list[Route] = field(default_factory=list)
+
+
+def resources(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+    return {
+        logical_id: resource
+        for logical_id, resource in template.get("Resources", {}).items()
+        if resource.get("Type") == resource_type
+    }
+
+
+def tables(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Logical id → the table's Properties."""
+    return {lid: r["Properties"] for lid, r in resources(template, "AWS::DynamoDB::Table").items()}
+
+
+def functions(template: dict[str, Any]) -> list[FunctionSpec]:
+    global_env = (template.get("Globals", {}).get("Function", {})
+                  .get("Environment", {}).get("Variables", {}))
+    specs = []
+    for logical_id, resource in resources(template, "AWS::Serverless::Function").items():
+        props = resource["Properties"]
+        env = {**global_env, **props.get("Environment", {}).get("Variables", {})}
+        spec = FunctionSpec(logical_id, props["Handler"], env)
+        for event in props.get("Events", {}).values():
+            if event.get("Type") == "Api":
+                spec.routes.append(Route(event["Properties"]["Method"].upper(),
+                                         event["Properties"]["Path"], logical_id, props["Handler"]))
+        specs.append(spec)
+    return specs
+
+
+def routes(template: dict[str, Any]) -> list[Route]:
+    return [route for spec in functions(template) for route in spec.routes]
+
+
+def security_headers(template: dict[str, Any]) -> dict[str, str]:
+    """The response headers CloudFront adds, from the ResponseHeadersPolicy."""
+    (policy,) = resources(template, "AWS::CloudFront::ResponseHeadersPolicy").values()
+    config = policy["Properties"]["ResponseHeadersPolicyConfig"]
+    security = config["SecurityHeadersConfig"]
+    hsts = security["StrictTransportSecurity"]
+    sts = f"max-age={hsts['AccessControlMaxAgeSec']}"
+    if hsts.get("IncludeSubdomains"):
+        sts += "; includeSubDomains"
+    if hsts.get("Preload"):
+        sts += "; preload"
+    headers = {
+        "Strict-Transport-Security": sts,
+        "Content-Security-Policy": " ".join(security["ContentSecurityPolicy"]["ContentSecurityPolicy"].split()),
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": security["FrameOptions"]["FrameOption"],
+        "Referrer-Policy": security["ReferrerPolicy"]["ReferrerPolicy"],
+    }
+    for item in config.get("CustomHeadersConfig", {}).get("Items", []):
+        headers[item["Header"]] = item["Value"]
+    return headers
+
+
+def resolve(value: Any, refs: dict[str, str]) -> Any:
+    """Resolve ``Ref`` and simple ``Fn::Sub`` against ``refs`` (logical ids and pseudo parameters)."""
+    if isinstance(value, dict) and "Ref" in value:
+        return refs[value["Ref"]]
+    if isinstance(value, dict) and "Fn::Sub" in value and isinstance(value["Fn::Sub"], str):
+        text = value["Fn::Sub"]
+        for name, replacement in refs.items():
+            text = text.replace("${" + name + "}", replacement)
+        if "${" in text:
+            raise ValueError(f"cannot resolve {value['Fn::Sub']!r} locally")
+        return text
+    if isinstance(value, (dict, list)):
+        raise ValueError(f"cannot resolve {value!r} locally")
+    return value
+
+
+def physical_table_names(template: dict[str, Any], stack_name: str) -> dict[str, str]:
+    refs = {"AWS::StackName": stack_name}
+    return {lid: resolve(props.get("TableName", f"{stack_name}-{lid}"), refs)
+            for lid, props in tables(template).items()}
+
+
+def function_environment(template: dict[str, Any], stack_name: str, region: str) -> dict[str, str]:
+    """The environment of every function, resolved locally; one merged mapping.
+
+    The local stack runs all handlers in one process, so a variable must mean the same
+    for every function that sets it (checked here).
+    """
+    refs = {"AWS::StackName": stack_name, "AWS::Region": region,
+            **physical_table_names(template, stack_name)}
+    merged: dict[str, str] = {}
+    for spec in functions(template):
+        for name, raw in spec.environment.items():
+            value = str(resolve(raw, refs))
+            if merged.setdefault(name, value) != value and name != "POWERTOOLS_SERVICE_NAME":
+                raise ValueError(f"{name} differs between functions: {merged[name]!r} vs {value!r}")
+    merged.pop("POWERTOOLS_SERVICE_NAME", None)
+    return merged
