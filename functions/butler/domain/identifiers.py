@@ -60,7 +60,7 @@ def seal(secret: str, key: str) -> str:
 def unseal(sealed: str, key: str) -> str:
     data = bytes.fromhex(sealed)
     pad = _pad(key, len(data))
-    return bytes(a ^ b for a, b in zip(data, pad)).decode("utf-8")
+    return bytes(a ^ b for a, b in zip(data, pad)).decode("latin-1")  # tokens are ASCII
 
 
 def _pad(key: str, length: int) -> bytes:

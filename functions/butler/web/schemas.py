@@ -30,8 +30,9 @@ class RepairReportIn(BaseModel):
     location: str = Field("", max_length=100, validate_default=True,
                           description="公共区域的具体位置（必填），或户内的具体部位")
     description: str = Field(min_length=5, max_length=500, description="问题描述")
-    contact_name: str = Field(min_length=1, max_length=20, description="联系人")
-    contact_phone: str = Field(max_length=20, description="联系电话")
+    # repr=False: libraries log models at DEBUG; personal data stays out of those lines.
+    contact_name: str = Field(min_length=1, max_length=20, description="联系人", repr=False)
+    contact_phone: str = Field(max_length=20, description="联系电话", repr=False)
     preferred_time: str = Field("", max_length=40, description="方便上门的时间")
 
     @field_validator("unit")

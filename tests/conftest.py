@@ -1,0 +1,57 @@
+"""Root fixtures. Fake AWS credentials are set before anything creates a client, and a
+session-wide guard reads every captured log line of the suite for residents' phone
+numbers and tracking tokens."""
+import os
+
+os.environ.update({
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "ap-east-1",
+    "AWS_REGION": "ap-east-1",
+    "POWERTOOLS_LOG_LEVEL": "DEBUG",
+    "POWERTOOLS_SERVICE_NAME": "tests",
+})
+for _name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
+    os.environ.pop(_name, None)
+
+import logging  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from tests.support import privacy  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+logging.getLogger("werkzeug").setLevel(logging.ERROR)
+# Everything is captured at DEBUG (pyproject's log_level) and read by the privacy guard;
+# butler.repository keeps the SDK's payload logging at INFO itself.
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    """The site built once per session with ``mkdocs build --strict``."""
+    out = tmp_path_factory.mktemp("site")
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(out)],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out
+
+
+def pytest_runtest_logreport(report):
+    for title, text in report.sections:
+        privacy.scan(f"{report.nodeid} [{title}]", text)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    leaks = privacy.leaks()
+    if leaks:
+        sys.stderr.write("\nPersonal data found in captured log output:\n")
+        for where, what in leaks[:20]:
+            sys.stderr.write(f"  {where}: {what}\n")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -1,0 +1,124 @@
+"""template.yaml is the source of truth: lint it, and check the code agrees with it."""
+import importlib
+import re
+
+import pytest
+from cfnlint.api import lint_file
+
+from butler.repository.models import MODELS_BY_TABLE_ENV
+from infra.template import (
+    TEMPLATE_PATH,
+    functions,
+    load_template,
+    resources,
+    routes,
+    security_headers,
+    tables,
+)
+
+TEMPLATE = load_template()
+
+
+def test_cfn_lint_reports_nothing():
+    matches = lint_file(TEMPLATE_PATH)
+
+    assert [str(m) for m in matches] == []
+
+
+def test_every_table_has_point_in_time_recovery_deletion_protection_and_retain():
+    for logical_id, props in tables(TEMPLATE).items():
+        assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True, logical_id
+        assert props["DeletionProtectionEnabled"] is True, logical_id
+        assert TEMPLATE["Resources"][logical_id]["DeletionPolicy"] == "Retain", logical_id
+
+
+def test_repairs_table_streams_and_idempotency_table_expires_records():
+    assert tables(TEMPLATE)["RepairsTable"]["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    assert tables(TEMPLATE)["IdempotencyTable"]["TimeToLiveSpecification"] == {
+        "AttributeName": "expiration", "Enabled": True}
+
+
+def _table_for_env(variable):
+    for spec in functions(TEMPLATE):
+        value = spec.environment.get(variable)
+        if isinstance(value, dict) and "Ref" in value:
+            return value["Ref"]
+    raise AssertionError(f"no function names a table with {variable}")
+
+
+def _keys(key_schema):
+    return {k["KeyType"]: k["AttributeName"] for k in key_schema}
+
+
+@pytest.mark.parametrize("variable, model", MODELS_BY_TABLE_ENV.items())
+def test_pynamodb_models_match_the_tables_in_the_template(variable, model):
+    props = tables(TEMPLATE)[_table_for_env(variable)]
+    types = {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]}
+
+    assert _keys(props["KeySchema"]) == {"HASH": model._hash_keyname}
+    declared = {i["IndexName"]: (_keys(i["KeySchema"]), i["Projection"]["ProjectionType"])
+                for i in props.get("GlobalSecondaryIndexes", [])}
+    in_code = {name: (_keys(index._get_schema()["key_schema"]),
+                      index._get_schema()["projection"]["ProjectionType"])
+               for name, index in model._indexes.items()}
+    assert declared == in_code
+    attributes = model.get_attributes()
+    for name, kind in types.items():
+        assert attributes[name].attr_type == kind, name
+
+
+def test_the_idempotency_table_has_the_key_powertools_uses():
+    assert _keys(tables(TEMPLATE)["IdempotencyTable"]["KeySchema"]) == {"HASH": "id"}
+
+
+def _code_routes(handler):
+    module_name, _ = handler.rsplit(".", 1)
+    app = importlib.import_module(module_name).app
+    return {(r.method, re.sub(r"<(\w+)>", r"{\1}", r.path))
+            for r in app._static_routes + app._dynamic_routes}
+
+
+def test_every_template_route_has_a_handler_route_and_vice_versa():
+    for spec in functions(TEMPLATE):
+        declared = {(r.method, r.path) for r in spec.routes}
+        assert declared == _code_routes(spec.handler), spec.logical_id
+
+
+def test_public_api_contract_paths_are_routed():
+    declared = {(r.method, r.path) for r in routes(TEMPLATE)}
+
+    assert {("POST", "/api/repairs"), ("GET", "/api/repairs/{reference}"),
+            ("GET", "/api/openapi.json")} <= declared
+
+
+def test_functions_have_no_wildcard_actions():
+    for logical_id, resource in resources(TEMPLATE, "AWS::Serverless::Function").items():
+        for policy in resource["Properties"].get("Policies", []):
+            for statement in policy.get("Statement", []):
+                actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                assert not any("*" in a for a in actions), logical_id
+                assert statement["Resource"] != "*", logical_id
+
+
+def test_cloudfront_sends_api_to_the_api_uncached_with_the_headers_it_reads():
+    (distribution,) = resources(TEMPLATE, "AWS::CloudFront::Distribution").values()
+    config = distribution["Properties"]["DistributionConfig"]
+    (api,) = [b for b in config["CacheBehaviors"] if b["PathPattern"] == "/api/*"]
+
+    assert api["TargetOriginId"] == "api"
+    assert api["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # CachingDisabled
+    # AllViewerExceptHostHeader: Authorization, Idempotency-Key, Content-Type and the query string
+    assert api["OriginRequestPolicyId"] == "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+    assert {"POST", "GET"} <= set(api["AllowedMethods"])
+    assert config["DefaultCacheBehavior"]["TargetOriginId"] == "site"
+
+
+def test_security_headers_cover_hsts_csp_nosniff_frames_and_referrer():
+    headers = security_headers(TEMPLATE)
+
+    assert "max-age=63072000" in headers["Strict-Transport-Security"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert "connect-src 'self'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["X-Frame-Options"] == "DENY"

@@ -1,0 +1,65 @@
+import json
+
+from butler.domain.errors import NotFound
+from butler.web.app import refuse_unreadable
+from butler.web.errors import domain_error_response, validation_error_response
+
+
+def body(response):
+    return json.loads(response.body)["error"]
+
+
+def test_invalid_json_anywhere_in_the_errors_is_a_400():
+    response = validation_error_response([{"type": "json_invalid", "loc": ("body", 7), "msg": "x"}])
+
+    assert response.status_code == 400
+    assert body(response)["code"] == "INVALID_JSON"
+
+
+def test_field_errors_become_chinese_messages_keyed_by_field():
+    response = validation_error_response([
+        {"type": "missing", "loc": ("body", "contact_phone"), "msg": "Field required"},
+        {"type": "string_too_long", "loc": ("body", "description"), "msg": "too long",
+         "ctx": {"max_length": 500}},
+        {"type": "butler_phone_format", "loc": ("body", "other"), "msg": "请填写正确的手机号"},
+    ])
+
+    error = body(response)
+    assert response.status_code == 422
+    assert error["fields"] == {"contact_phone": "请填写此项。", "description": "不能超过 500 个字。",
+                               "other": "请填写正确的手机号"}
+
+
+def test_domain_errors_keep_their_code_and_message():
+    response = domain_error_response(NotFound())
+
+    assert response.status_code == 404
+    assert body(response) == {"code": "NOT_FOUND", "message": NotFound.message, "fields": {}}
+
+
+def post(headers, body_text="{}", encoded=False):
+    return {"httpMethod": "POST", "headers": headers, "body": body_text, "isBase64Encoded": encoded}
+
+
+def test_json_with_or_without_charset_passes_the_gate():
+    assert refuse_unreadable(post({"content-type": "application/json"}), 1024) is None
+    assert refuse_unreadable(post({"Content-Type": "application/json; charset=UTF-8"}), 1024) is None
+
+
+def test_other_media_types_and_charsets_are_415():
+    for content_type in ("text/plain", "multipart/form-data", "application/json; charset=gbk"):
+        refused = refuse_unreadable(post({"Content-Type": content_type}), 1024)
+        assert refused["statusCode"] == 415
+
+
+def test_body_size_is_counted_in_utf8_bytes():
+    chinese = '{"d": "' + "字" * 400 + '"}'  # 1,200+ bytes, 400-odd characters
+
+    refused = refuse_unreadable(post({"Content-Type": "application/json"}, chinese), 1024)
+
+    assert refused["statusCode"] == 413
+    assert json.loads(refused["body"])["error"]["code"] == "PAYLOAD_TOO_LARGE"
+
+
+def test_reads_are_never_gated():
+    assert refuse_unreadable({"httpMethod": "GET", "headers": {}}, 0) is None
