@@ -27,8 +27,10 @@ from tests.support import privacy  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
-# Everything is captured at DEBUG (pyproject's log_level) and read by the privacy guard;
-# butler.repository keeps the SDK's payload logging at INFO itself.
+# Everything is captured at DEBUG (pyproject's log_level) and read by the privacy guard.
+# butler.repository keeps the SDK's payload logging at INFO in the functions; importing it
+# here does the same for the tests' own clients (which scan tables full of phone numbers).
+import butler.repository  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")
