@@ -16,7 +16,7 @@ test: venv system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 site: venv
-	$(BIN)/mkdocs build --strict --quiet
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 lint: venv
 	$(BIN)/cfn-lint template.yaml

@@ -35,13 +35,21 @@ import butler.repository  # noqa: E402,F401
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
-    """The site built once per session with ``mkdocs build --strict``."""
+    """``mkdocs build --strict`` once per session; any WARNING line fails it too.
+
+    Not ``--quiet``: it lowers the mkdocs logger to ERROR, so warnings would never reach
+    the strict-mode counter and a broken link would pass.
+    """
     out = tmp_path_factory.mktemp("site")
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
     result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(out)],
-        cwd=ROOT, capture_output=True, text=True,
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
+        cwd=ROOT, capture_output=True, text=True, env=env, timeout=300,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    warnings = [line for line in output.splitlines() if "WARNING" in line]
+    assert not warnings, "\n".join(warnings)
     return out
 
 

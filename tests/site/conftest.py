@@ -1,0 +1,44 @@
+"""Site fixtures: built pages (the root ``built_site``) and the facts they are built from."""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMMUNITY_FILE = ROOT / "site" / "data" / "community.yml"
+HOOKS_FILE = ROOT / "site" / "hooks.py"
+
+# Pages residents need, by their URL path under the site root.
+PAGES = {
+    "home": "index.html",
+    "repairs": "repairs/index.html",
+    "track": "track/index.html",
+    "complaints": "complaints/index.html",
+    "survey": "survey/index.html",
+    "emergency": "emergency/index.html",
+}
+
+
+@pytest.fixture(scope="session")
+def page_html(built_site):
+    """Read a built page by its key in PAGES."""
+    def read(key: str) -> str:
+        return (built_site / PAGES[key]).read_text(encoding="utf-8")
+    return read
+
+
+@pytest.fixture(scope="session")
+def community() -> dict:
+    return yaml.safe_load(COMMUNITY_FILE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def hooks():
+    """site/hooks.py loaded the way MkDocs loads it: by path, not as a package."""
+    spec = importlib.util.spec_from_file_location("butler_site_hooks_under_test", HOOKS_FILE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
