@@ -1,6 +1,9 @@
 """The work-order repository: domain ``WorkOrder`` in, DynamoDB item out, and back."""
 from __future__ import annotations
 
+from dataclasses import fields
+from datetime import datetime
+
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from butler.domain.repairs import TimelineEntry, WorkOrder
@@ -39,26 +42,12 @@ class WorkOrderRepository:
         return self._from_item(item)
 
     def _to_item(self, order: WorkOrder) -> WorkOrderItem:
+        values = {name: _stored(getattr(order, name)) for name in _PLAIN_FIELDS}
         return self.model(
-            reference=order.reference,
-            token_hash=order.token_hash,
-            status=order.status,
+            **values,
             queue=order.status,
-            category=order.category,
             emergency=order.emergency,
-            urgency=order.urgency,
-            location_type=order.location_type,
-            unit=order.unit,
-            location=order.location,
-            description=order.description,
-            contact_name=order.contact_name,
-            contact_phone=order.contact_phone,
-            preferred_time=order.preferred_time,
-            source=order.source,
-            created_at=iso(order.created_at),
             updated_at=iso(utc_now()),
-            respond_by=iso(order.respond_by),
-            complete_by=iso(order.complete_by),
             timeline=[
                 TimelineEntryAttribute(
                     at=iso(e.at), action=e.action, from_status=e.from_status,
@@ -71,23 +60,11 @@ class WorkOrderRepository:
 
     @staticmethod
     def _from_item(item: WorkOrderItem) -> WorkOrder:
+        values = {name: getattr(item, name) for name in _PLAIN_FIELDS}
+        for name in _TIME_FIELDS:
+            values[name] = parse_iso(values[name])
         return WorkOrder(
-            reference=item.reference,
-            token_hash=item.token_hash,
-            status=item.status,
-            category=item.category,
-            urgency=item.urgency,
-            location_type=item.location_type,
-            unit=item.unit,
-            location=item.location,
-            description=item.description,
-            contact_name=item.contact_name,
-            contact_phone=item.contact_phone,
-            preferred_time=item.preferred_time,
-            source=item.source,
-            created_at=parse_iso(item.created_at),
-            respond_by=parse_iso(item.respond_by),
-            complete_by=parse_iso(item.complete_by),
+            **values,
             timeline=[
                 TimelineEntry(parse_iso(e.at), e.action, e.from_status, e.to_status,
                               e.actor_role, e.note)
@@ -95,3 +72,12 @@ class WorkOrderRepository:
             ],
             staff_notes=[note.as_dict() for note in item.staff_notes],
         )
+
+
+# WorkOrder fields stored under the same name; times as UTC ISO text.
+_PLAIN_FIELDS = tuple(f.name for f in fields(WorkOrder) if f.name not in ("timeline", "staff_notes"))
+_TIME_FIELDS = tuple(f.name for f in fields(WorkOrder) if f.type in ("datetime", datetime))
+
+
+def _stored(value: object) -> object:
+    return iso(value) if isinstance(value, datetime) else value
