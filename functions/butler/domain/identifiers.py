@@ -54,13 +54,13 @@ def seal(secret: str, key: str) -> str:
     """
     data = secret.encode("utf-8")
     pad = _pad(key, len(data))
-    return bytes(a ^ b for a, b in zip(data, pad)).hex()
+    return bytes(a ^ b for a, b in zip(data, pad, strict=True)).hex()
 
 
 def unseal(sealed: str, key: str) -> str:
     data = bytes.fromhex(sealed)
     pad = _pad(key, len(data))
-    return bytes(a ^ b for a, b in zip(data, pad)).decode("latin-1")  # tokens are ASCII
+    return bytes(a ^ b for a, b in zip(data, pad, strict=True)).decode("latin-1")  # tokens are ASCII
 
 
 def _pad(key: str, length: int) -> bytes:

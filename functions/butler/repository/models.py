@@ -10,7 +10,6 @@ from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
     MapAttribute,
-    NumberAttribute,
     UnicodeAttribute,
     VersionAttribute,
 )
