@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import traceback
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,7 +25,7 @@ from typing import Any, Callable
 from urllib.parse import unquote, urlsplit
 
 from infra import apigw
-from infra.template import ROOT, functions, load_template, security_headers
+from infra.template import ROOT, functions, load_template, schedule_seconds, security_headers
 
 REGION = "ap-east-1"
 STACK_NAME = "butler-local"
@@ -40,7 +41,7 @@ FAKE_CREDENTIALS = {
 
 class LocalStack:
     def __init__(self, site_dir: Path, *, host: str = "127.0.0.1", port: int = 8000,
-                 demo: bool = True, stack_name: str = STACK_NAME):
+                 demo: bool = True, stack_name: str = STACK_NAME, schedule_every: int | None = None):
         self.site_dir = site_dir
         self.host, self.port = host, port
         self.demo = demo
@@ -54,6 +55,9 @@ class LocalStack:
         self._import_lock = threading.Lock()
         self._moto: Any = None
         self._front: ThreadingHTTPServer | None = None
+        self._pumps: list[Any] = []
+        self._stopping = threading.Event()
+        self.schedule_every = schedule_every
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
@@ -69,14 +73,23 @@ class LocalStack:
         os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = self.aws_endpoint
         os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
 
-        from infra.dynamodb import create_tables
-        from infra.template import function_environment
-        import boto3
+        from infra.provision import provision, stream_pumps
 
-        self.table_names = create_tables(boto3.client("dynamodb"), self.template, self.stack_name)
-        os.environ.update(function_environment(self.template, self.stack_name, REGION))
+        self.provisioned = provision(self.template, self.stack_name, REGION, self.aws_endpoint)
+        self.table_names = self.provisioned.tables
+        os.environ.update(self.provisioned.environment)
         if self.demo:
             self._load_demo()
+        self._pumps = stream_pumps(self.template, self.provisioned, self.aws_endpoint,
+                                   handler_for=self.handler_for)
+        for pump in self._pumps:
+            pump.drain()  # the demo data is not news
+        self._start_background(self._pump_streams, "streams")
+        for spec in self.specs:
+            for schedule in spec.events_of("Schedule"):
+                seconds = self.schedule_every or schedule_seconds(schedule["Schedule"])
+                self._start_background(lambda s=spec, n=seconds: self._run_schedule(s.logical_id, n),
+                                       f"schedule-{spec.logical_id}")
 
         self._front = ThreadingHTTPServer((self.host, self.port), _FrontHandler)
         self._front.daemon_threads = True
@@ -84,7 +97,29 @@ class LocalStack:
         self.port = self._front.server_address[1]
         threading.Thread(target=self._front.serve_forever, name="front", daemon=True).start()
 
+    def _start_background(self, target: Callable[[], None], name: str) -> None:
+        threading.Thread(target=target, name=name, daemon=True).start()
+
+    def _pump_streams(self) -> None:
+        """Lambda's event source mapping, locally: deliver new stream records every half second."""
+        while not self._stopping.wait(0.5):
+            for pump in self._pumps:
+                try:
+                    pump.drain()
+                except Exception:  # keep pumping; the record stays in the stream
+                    traceback.print_exc()
+
+    def _run_schedule(self, logical_id: str, seconds: int) -> None:
+        while not self._stopping.wait(seconds):
+            event = {"source": "aws.events", "detail-type": "Scheduled Event",
+                     "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "detail": {}}
+            try:
+                self.handler_for(logical_id)(event, apigw.FakeLambdaContext(function_name=logical_id))
+            except Exception:
+                traceback.print_exc()
+
     def stop(self) -> None:
+        self._stopping.set()
         if self._front is not None:
             self._front.shutdown()
             self._front.server_close()
@@ -218,6 +253,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--site-dir", type=Path, default=ROOT / "build" / "site")
     parser.add_argument("--no-demo", action="store_true", help="start with empty tables")
+    parser.add_argument("--schedule-every", type=int, metavar="SECONDS",
+                        help="run scheduled functions this often instead of the template's rate")
     parser.add_argument("--stop-with-parent", action="store_true",
                         help="exit when the process that started this one goes away (tests)")
     args = parser.parse_args(argv)
@@ -225,7 +262,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"No built site in {args.site_dir}: run `make site` first (or use `make dev`).", file=sys.stderr)
         return 2
 
-    stack = LocalStack(args.site_dir, host=args.host, port=args.port, demo=not args.no_demo)
+    stack = LocalStack(args.site_dir, host=args.host, port=args.port, demo=not args.no_demo,
+                       schedule_every=args.schedule_every)
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopped.set())

@@ -53,6 +53,10 @@ class FunctionSpec:
     handler: str
     environment: dict[str, Any] = field(default_factory=dict)
     routes: list[Route] = field(default_factory=list)
+    events: dict[str, dict[str, Any]] = field(default_factory=dict)  # non-API event sources
+
+    def events_of(self, kind: str) -> list[dict[str, Any]]:
+        return [e["Properties"] for e in self.events.values() if e.get("Type") == kind]
 
 
 def resources(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
@@ -76,12 +80,25 @@ def functions(template: dict[str, Any]) -> list[FunctionSpec]:
         props = resource["Properties"]
         env = {**global_env, **props.get("Environment", {}).get("Variables", {})}
         spec = FunctionSpec(logical_id, props["Handler"], env)
-        for event in props.get("Events", {}).values():
+        for name, event in props.get("Events", {}).items():
             if event.get("Type") == "Api":
                 spec.routes.append(Route(event["Properties"]["Method"].upper(),
                                          event["Properties"]["Path"], logical_id, props["Handler"]))
+            else:
+                spec.events[name] = event
         specs.append(spec)
     return specs
+
+
+def function(template: dict[str, Any], logical_id: str) -> FunctionSpec:
+    return next(spec for spec in functions(template) if spec.logical_id == logical_id)
+
+
+def schedule_seconds(expression: str) -> int:
+    """Seconds between runs of ``rate(N unit)``."""
+    number, unit = expression.removeprefix("rate(").removesuffix(")").split()
+    return int(number) * {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600,
+                          "day": 86400, "days": 86400}[unit]
 
 
 def routes(template: dict[str, Any]) -> list[Route]:
@@ -133,14 +150,16 @@ def physical_table_names(template: dict[str, Any], stack_name: str) -> dict[str,
             for lid, props in tables(template).items()}
 
 
-def function_environment(template: dict[str, Any], stack_name: str, region: str) -> dict[str, str]:
+def function_environment(template: dict[str, Any], stack_name: str, region: str,
+                         extra_refs: dict[str, str] | None = None) -> dict[str, str]:
     """The environment of every function, resolved locally; one merged mapping.
 
-    The local stack runs all handlers in one process, so a variable must mean the same
-    for every function that sets it (checked here).
+    ``extra_refs`` resolves ``Ref`` to other resources (topic ARNs ...). The local stack
+    runs all handlers in one process, so a variable must mean the same for every function
+    that sets it (checked here).
     """
     refs = {"AWS::StackName": stack_name, "AWS::Region": region,
-            **physical_table_names(template, stack_name)}
+            **physical_table_names(template, stack_name), **(extra_refs or {})}
     merged: dict[str, str] = {}
     for spec in functions(template):
         for name, raw in spec.environment.items():

@@ -6,9 +6,11 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from infra.dynamodb import create_tables
-from infra.template import function_environment, load_template
+from infra.provision import provision, stream_pumps
+from infra.template import load_template
 from tests.support.api import ApiClient
+
+REGION = "ap-east-1"
 
 
 @pytest.fixture(scope="session")
@@ -17,10 +19,10 @@ def moto_endpoint():
     server.start()
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
-    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
+    os.environ["AWS_ENDPOINT_URL"] = endpoint
     yield endpoint
     server.stop()
-    os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
+    os.environ.pop("AWS_ENDPOINT_URL", None)
 
 
 @pytest.fixture
@@ -29,15 +31,54 @@ def dynamodb(moto_endpoint):
 
 
 @pytest.fixture
-def stack(dynamodb, monkeypatch):
-    """A fresh set of tables (unique stack name) and the functions' environment."""
-    template = load_template()
-    stack_name = f"t{uuid.uuid4().hex[:8]}"
-    names = create_tables(dynamodb, template, stack_name)
-    for name, value in function_environment(template, stack_name, "ap-east-1").items():
+def provisioned(moto_endpoint, monkeypatch):
+    """Fresh tables, topics and queues (unique stack name) and the functions' environment."""
+    result = provision(load_template(), f"t{uuid.uuid4().hex[:8]}", REGION, moto_endpoint)
+    for name, value in result.environment.items():
         if name != "POWERTOOLS_LOG_LEVEL":
             monkeypatch.setenv(name, value)
-    return names
+    return result
+
+
+@pytest.fixture
+def stack(provisioned):
+    """Logical table id → table name."""
+    return provisioned.tables
+
+
+@pytest.fixture
+def stream(provisioned, moto_endpoint):
+    """The repairs table's stream, delivered to its function like Lambda would."""
+    (pump,) = stream_pumps(load_template(), provisioned, moto_endpoint)
+    pump.drain()  # start after what the fixtures wrote
+    return pump
+
+
+@pytest.fixture
+def alerts(provisioned, moto_endpoint):
+    """Messages published to the alerts topic, read through an SQS subscription."""
+    return AlertInbox(provisioned, moto_endpoint)
+
+
+class AlertInbox:
+    def __init__(self, provisioned, endpoint):
+        self.sqs = boto3.client("sqs", endpoint_url=endpoint)
+        self.url = self.sqs.create_queue(QueueName=f"{provisioned.stack_name}-inbox")["QueueUrl"]
+        arn = self.sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns = boto3.client("sns", endpoint_url=endpoint)
+        (topic,) = provisioned.messaging.topics.values()
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn,
+                      Attributes={"RawMessageDelivery": "true"})
+
+    def read(self):
+        messages = []
+        while True:
+            batch = self.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10).get("Messages", [])
+            if not batch:
+                return messages
+            for message in batch:
+                messages.append(message["Body"])
+                self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=message["ReceiptHandle"])
 
 
 @pytest.fixture

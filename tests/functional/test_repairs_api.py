@@ -239,7 +239,8 @@ def test_openapi_document_is_generated_from_the_routes(api):
     assert response.status == 200
     document = response.json
     assert document["openapi"].startswith("3.")
-    assert set(document["paths"]) == {"/api/repairs", "/api/repairs/{reference}"}
+    assert set(document["paths"]) == {"/api/repairs", "/api/repairs/{reference}",
+                                      "/api/repairs/{reference}/rating", "/api/repairs/{reference}/not-fixed"}
     request_schema = document["paths"]["/api/repairs"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert request_schema["$ref"].endswith("RepairReportIn")
     fields = document["components"]["schemas"]["RepairReportIn"]["properties"]

@@ -5,6 +5,8 @@ import pytest
 
 from butler.domain.repairs import RepairReport, advance, new_work_order
 from butler.repository.work_orders import ReferenceTaken, WorkOrderRepository
+from butler.roster import load_roster
+from tests.support.flow import PLAN_WALK
 
 NOW = datetime(2026, 11, 28, 8, 0, tzinfo=timezone.utc)
 
@@ -12,8 +14,9 @@ NOW = datetime(2026, 11, 28, 8, 0, tzinfo=timezone.utc)
 def advanced_order(reference="R-AAAA-BBBB"):
     report = RepairReport("plumbing", "下水堵塞", "home", "3-2-1201", "卫生间", "甲", "13900000009")
     order = new_work_order(report, reference=reference, token_hash="hash", now=NOW)
-    advance(order, "dispatch", role="butler", now=NOW)
-    advance(order, "survey", role="technician", now=NOW, note="需要更换存水弯")
+    for step in PLAN_WALK[:4]:
+        advance(order, step.action, role=step.role, actor=step.actor, values=step.values,
+                roster=load_roster(), now=NOW)
     order.staff_notes.append({"at": "2026-11-28T08:05:00Z", "author": "管家", "text": "材料库有货"})
     return order
 
@@ -25,6 +28,7 @@ def test_round_trip_keeps_every_field_timeline_and_staff_note(stack):
     repo.add(order)
 
     assert repo.get(order.reference) == order
+    assert order.details["survey_plan"] and order.version == 1
 
 
 def test_a_reference_is_never_written_twice(stack):
@@ -43,8 +47,28 @@ def test_queue_and_house_archive_indexes_find_the_order(stack):
     repo = WorkOrderRepository(stack["RepairsTable"])
     repo.add(advanced_order())
 
-    in_queue = list(repo.model.queue_index.query("surveyed"))
-    archive = list(repo.model.unit_index.query("3-2-1201"))
+    assert [o.reference for o in repo.queue("in_repair")] == ["R-AAAA-BBBB"]
+    assert [o.reference for o in repo.unit_history("3-2-1201")] == ["R-AAAA-BBBB"]
+    assert [o.reference for o in repo.technician_jobs("wx-wang")] == ["R-AAAA-BBBB"]
+    assert repo.queue("reported") == []
 
-    assert [item.reference for item in in_queue] == ["R-AAAA-BBBB"]
-    assert [item.reference for item in archive] == ["R-AAAA-BBBB"]
+
+def test_a_stale_copy_is_not_saved(stack):
+    repo = WorkOrderRepository(stack["RepairsTable"])
+    repo.add(advanced_order())
+    first, second = repo.get("R-AAAA-BBBB"), repo.get("R-AAAA-BBBB")
+
+    first.description = "改过了"
+    assert repo.save(first) is True
+    second.description = "也想改"
+    assert repo.save(second) is False
+    assert repo.get("R-AAAA-BBBB").description == "改过了"
+
+
+def test_an_alert_is_recorded_once(stack):
+    repo = WorkOrderRepository(stack["RepairsTable"])
+    repo.add(advanced_order())
+
+    assert repo.mark_alerted("R-AAAA-BBBB", "completion:2026-12-01T08:00:00Z", overdue=True)
+    assert not repo.mark_alerted("R-AAAA-BBBB", "completion:2026-12-01T08:00:00Z", overdue=True)
+    assert "completion:2026-12-01T08:00:00Z" in repo.get("R-AAAA-BBBB").alerted

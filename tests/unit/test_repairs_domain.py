@@ -35,11 +35,35 @@ def test_an_emergency_category_overrides_the_urgency_the_resident_chose():
 
 def test_deadlines_follow_the_service_level_table():
     for urgency in ("normal", "urgent"):
-        order = new_work_order(report(urgency=urgency), reference="R-AAAA-BBBB",
-                               token_hash="h", now=NOW)
+        order = new_work_order(report(urgency=urgency, category="doors_windows"),
+                               reference="R-AAAA-BBBB", token_hash="h", now=NOW)
         level = service_levels.urgency(urgency)
         assert order.respond_by == NOW + level.respond_within
         assert order.complete_by == NOW + level.complete_within
+
+
+def test_a_category_target_tightens_but_never_loosens_the_urgency_target():
+    normal_leak = service_levels.target("normal", "plumbing")
+    urgent_leak = service_levels.target("urgent", "plumbing")
+
+    assert normal_leak.respond_within == timedelta(hours=2)
+    assert urgent_leak.respond_within == timedelta(minutes=45)
+
+
+def test_breaches_follow_the_current_deadline():
+    from butler.domain.repairs import breach, next_due
+
+    order = new_work_order(report(category="doors_windows"), reference="R-AAAA-BBBB",
+                           token_hash="h", now=NOW)
+
+    assert next_due(order) == order.respond_by
+    assert breach(order, order.respond_by) is None
+    assert breach(order, order.respond_by + timedelta(seconds=1)) == "response"
+    order.status = "in_repair"
+    assert breach(order, order.respond_by + timedelta(seconds=1)) is None
+    assert breach(order, order.complete_by + timedelta(seconds=1)) == "completion"
+    order.status = "accepted"
+    assert next_due(order) is None
 
 
 def test_urgent_repairs_are_attended_within_45_minutes():

@@ -3,7 +3,9 @@ from datetime import datetime, timezone
 import pytest
 
 from butler.domain.errors import InvalidTransition, NotPermitted
-from butler.domain.repairs import REPAIR_WORKFLOW, RepairReport, advance, new_work_order
+from butler.domain.repairs import REPAIR_WORKFLOW, RepairReport, advance, advance_to, new_work_order
+from butler.roster import load_roster
+from tests.support.flow import CANCEL_STEP, PLAN_WALK
 
 NOW = datetime(2026, 11, 28, 8, 0, tzinfo=timezone.utc)
 
@@ -13,18 +15,73 @@ def order():
     return new_work_order(report, reference="R-AAAA-BBBB", token_hash="h", now=NOW)
 
 
+ROSTER = load_roster()
+
+
+def walk(work, steps):
+    for step in steps:
+        advance(work, step.action, role=step.role, actor=step.actor, values=step.values,
+                roster=ROSTER, now=NOW)
+        assert work.status == step.target, step.action
+    return work
+
+
 def test_the_plan_flow_from_report_to_archive_is_allowed_step_by_step():
-    work = order()
-    for action, role in [("dispatch", "butler"), ("survey", "technician"),
-                         ("start_repair", "technician"), ("pause", "technician"),
-                         ("resume", "technician"), ("complete", "technician"),
-                         ("reject", "butler"), ("complete", "technician"),
-                         ("accept", "butler"), ("rate", "resident"), ("archive", "butler")]:
-        advance(work, action, role=role, now=NOW)
+    work = walk(order(), PLAN_WALK)
 
     assert work.status == "archived"
     assert [e.to_status for e in work.timeline][-3:] == ["accepted", "rated", "archived"]
     assert all(e.from_status for e in work.timeline[1:])
+    assert work.technician == "wx-wang"
+    assert work.details["rating"] == 4 and work.details["labour_minutes"] == 90
+    assert any("墙内管道老化" in note["text"] for note in work.staff_notes)
+    assert all("墙内管道老化" not in e.note for e in work.timeline)
+
+
+def test_the_walk_covers_every_action_of_the_workflow():
+    taken = {step.action for step in (*PLAN_WALK, CANCEL_STEP)}
+
+    assert taken == {action.code for action in REPAIR_WORKFLOW.actions}
+
+
+def test_a_status_change_is_read_as_the_one_step_it_implies():
+    work = order()
+
+    action = advance_to(work, "dispatched", role="butler", actor="gj-li",
+                        values={"technician": "wx-zhao"}, roster=ROSTER, now=NOW)
+
+    assert action.code == "dispatch" and work.technician == "wx-zhao"
+
+
+def test_a_step_without_its_record_is_refused_in_chinese():
+    with pytest.raises(InvalidTransition) as refused:
+        advance(order(), "dispatch", role="butler", values={}, roster=ROSTER, now=NOW)
+
+    assert "维修人员" in refused.value.message
+
+
+def test_dispatch_to_someone_who_is_not_a_technician_is_refused():
+    with pytest.raises(InvalidTransition) as refused:
+        advance(order(), "dispatch", role="butler", values={"technician": "gj-sun"},
+                roster=ROSTER, now=NOW)
+
+    assert "维修人员" in refused.value.message
+
+
+def test_ratings_are_whole_numbers_from_one_to_five():
+    work = walk(order(), PLAN_WALK[:7] + PLAN_WALK[9:10])
+    for bad in (0, 6, "五"):
+        with pytest.raises(InvalidTransition):
+            advance(work, "rate", role="resident", values={"rating": bad}, now=NOW)
+    assert work.status == "accepted"
+
+
+def test_a_console_jump_over_steps_names_the_steps_that_are_possible():
+    with pytest.raises(InvalidTransition) as refused:
+        advance_to(order(), "completed", role="technician", actor="wx-wang", values={},
+                   roster=ROSTER, now=NOW)
+
+    assert "派单" in refused.value.message
 
 
 def test_a_step_out_of_order_is_refused_in_chinese():
@@ -42,13 +99,16 @@ def test_a_step_by_the_wrong_role_is_refused():
 
 
 def test_cancel_is_possible_only_before_work_starts():
-    work = order()
-    advance(work, "dispatch", role="butler", now=NOW)
-    advance(work, "survey", role="technician", now=NOW)
-    advance(work, "start_repair", role="technician", now=NOW)
+    work = walk(order(), PLAN_WALK[:3])
 
     with pytest.raises(InvalidTransition):
-        advance(work, "cancel", role="butler", now=NOW)
+        advance(work, "cancel", role="butler", values={"cancel_reason": "不修了"}, now=NOW)
+
+
+def test_cancel_needs_a_reason():
+    with pytest.raises(InvalidTransition):
+        advance(order(), "cancel", role="resident", values={}, now=NOW)
+    assert walk(order(), [CANCEL_STEP]).status == "cancelled"
 
 
 def test_every_state_is_reachable_and_only_final_states_have_no_way_out():

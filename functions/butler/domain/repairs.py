@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Mapping
 
 from butler.domain import service_levels
 from butler.domain.timefmt import iso
-from butler.domain.workflow import Action, State, Workflow
+from butler.domain.staff import Roster
+from butler.domain.workflow import Action, State, StepField, Workflow
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ SOURCES = {
     "inspection": "管家巡查发现",
 }
 
+STAFF = ("butler", "customer_service", "maintenance_lead")
+
 REPAIR_WORKFLOW = Workflow(
     name="repair",
     initial="reported",
@@ -73,31 +77,51 @@ REPAIR_WORKFLOW = Workflow(
         State("cancelled", "已取消", "报修已取消", final=True),
     ),
     actions=(
-        Action("dispatch", "派单", ("reported",), "dispatched",
-               ("butler", "customer_service", "maintenance_lead"), "已派单给维修人员"),
-        Action("survey", "现场勘查", ("dispatched",), "surveyed", ("technician",),
-               "维修人员已完成现场勘查"),
-        Action("start_repair", "开始维修", ("surveyed",), "in_repair", ("technician",),
+        Action("dispatch", "派单", ("reported",), "dispatched", STAFF, "已派单给维修人员",
+               (StepField("technician", "维修人员", kind="staff", staff_role="technician"),)),
+        Action("survey", "现场勘查", ("dispatched",), "surveyed", ("technician", "maintenance_lead"),
+               "维修人员已完成现场勘查",
+               (StepField("survey_plan", "维修方案", resident_visible=True),
+                StepField("materials_planned", "所需材料", resident_visible=True))),
+        Action("start_repair", "开始维修", ("surveyed",), "in_repair", ("technician", "maintenance_lead"),
                "开始维修"),
-        Action("pause", "暂停维修", ("in_repair",), "paused", ("technician",),
-               "维修暂停"),
-        Action("resume", "恢复维修", ("paused",), "in_repair", ("technician",),
+        Action("note_situation", "报告特殊情况", ("in_repair",), "in_repair",
+               ("technician", "maintenance_lead"), "",
+               (StepField("situation", "特殊情况"),)),
+        Action("pause", "暂停维修", ("in_repair",), "paused", ("technician", "maintenance_lead"),
+               "维修暂停",
+               (StepField("pause_reason", "暂停原因（待料或待入户）", resident_visible=True),)),
+        Action("resume", "恢复维修", ("paused",), "in_repair", ("technician", "maintenance_lead"),
                "恢复维修"),
-        Action("complete", "完工并填写维修记录", ("in_repair",), "completed", ("technician",),
-               "维修完成，等待验收"),
+        Action("complete", "完工并填写维修记录", ("in_repair",), "completed",
+               ("technician", "maintenance_lead"), "维修完成，等待验收",
+               (StepField("work_done", "维修内容", resident_visible=True),
+                StepField("materials_used", "所用材料", resident_visible=True),
+                StepField("labour_minutes", "工时（分钟）", kind="minutes", resident_visible=True))),
         Action("accept", "验收合格并签字", ("completed",), "accepted", ("butler",),
-               "物业管家验收合格"),
+               "物业管家验收合格",
+               (StepField("accepted_by", "验收签字（管家工号）", kind="staff", staff_role="butler"),)),
         Action("reject", "验收不合格，返修", ("completed",), "in_repair", ("butler",),
-               "验收未通过，安排返修"),
-        Action("rate", "业主评价", ("accepted",), "rated", ("resident",), "业主已评价"),
-        Action("report_not_fixed", "业主反馈未修好", ("accepted",), "in_repair",
-               ("resident",), "业主反馈问题未解决，已安排返修"),
-        Action("archive", "归档到房屋档案", ("accepted", "rated"), "archived",
-               ("butler", "system"), "已归档"),
+               "验收未通过，安排返修",
+               (StepField("reject_reason", "不合格原因", resident_visible=True),)),
+        Action("rate", "业主评价", ("accepted",), "rated", ("resident",), "业主已评价",
+               (StepField("rating", "评分（1–5）", kind="rating", resident_visible=True),
+                StepField("rating_comment", "评价", required=False, resident_visible=True))),
+        Action("report_not_fixed", "业主反馈未修好", ("accepted",), "in_repair", ("resident",),
+               "业主反馈问题未解决，已安排返修",
+               (StepField("not_fixed_reason", "未修好的情况", resident_visible=True),)),
+        Action("archive", "归档到房屋档案", ("accepted", "rated"), "archived", ("butler", "system"),
+               "已归档"),
         Action("cancel", "取消报修", ("reported", "dispatched", "surveyed"), "cancelled",
-               ("butler", "customer_service", "resident"), "报修已取消"),
+               (*STAFF, "resident"), "报修已取消",
+               (StepField("cancel_reason", "取消原因", resident_visible=True),)),
     ),
 )
+
+# Fields every step may carry besides its own: what residents read, and what only staff read.
+RESIDENT_NOTE = "resident_note"
+STAFF_NOTE = "staff_note"
+WORK_STATES = ("dispatched", "surveyed", "in_repair", "paused")
 
 
 @dataclass
@@ -108,6 +132,7 @@ class TimelineEntry:
     to_status: str
     actor_role: str
     note: str = ""  # resident-visible
+    actor: str = ""  # staff id, "resident" or "system"
 
 
 @dataclass
@@ -130,6 +155,10 @@ class WorkOrder:
     complete_by: datetime
     timeline: list[TimelineEntry] = field(default_factory=list)
     staff_notes: list[dict] = field(default_factory=list)  # never shown to residents
+    details: dict[str, Any] = field(default_factory=dict)  # values recorded by the steps
+    technician: str | None = None
+    alerted: set[str] = field(default_factory=set)  # breaches and emergencies already alerted
+    version: int | None = None  # concurrency token of the stored copy (None: never stored)
 
     @property
     def emergency(self) -> bool:
@@ -150,6 +179,7 @@ class RepairReport:
     urgency: str = "normal"
     preferred_time: str = ""
     source: str = "resident_site"
+    reported_by: str = "resident"  # staff id when staff record a call, visit or inspection
 
 
 def new_work_order(report: RepairReport, *, reference: str, token_hash: str,
@@ -170,11 +200,11 @@ def new_work_order(report: RepairReport, *, reference: str, token_hash: str,
         preferred_time=report.preferred_time,
         source=report.source,
         created_at=now,
-        respond_by=service_levels.respond_by(urgency, now),
-        complete_by=service_levels.complete_by(urgency, now),
+        respond_by=now + service_levels.target(urgency, report.category).respond_within,
+        complete_by=now + service_levels.target(urgency, report.category).complete_within,
         timeline=[TimelineEntry(now, "report", None, REPAIR_WORKFLOW.initial,
                                 "resident" if report.source == "resident_site" else "customer_service",
-                                "报修已提交")],
+                                "报修已提交", report.reported_by)],
     )
 
 
@@ -213,15 +243,66 @@ def resident_view(order: WorkOrder) -> dict:
                 "note": entry.note,
             }
             for entry in order.timeline
+            if entry.note or entry.from_status != entry.to_status
         ],
+        "details": {name: order.details[name] for name in RESIDENT_FIELDS if name in order.details},
+        "resident_actions": [a.code for a in REPAIR_WORKFLOW.available(order.status, "resident")],
     }
 
 
-def advance(order: WorkOrder, action_code: str, *, role: str, now: datetime,
-            note: str = "") -> WorkOrder:
-    """Take one workflow step: check it, move the status, and record it in the timeline."""
+RESIDENT_FIELDS = tuple(f.name for a in REPAIR_WORKFLOW.actions for f in a.fields if f.resident_visible)
+STEP_FIELDS = tuple(dict.fromkeys(f.name for a in REPAIR_WORKFLOW.actions for f in a.fields))
+NUMBER_FIELDS = tuple(dict.fromkeys(f.name for a in REPAIR_WORKFLOW.actions for f in a.fields
+                                    if f.kind in ("minutes", "rating")))
+
+
+def advance(order: WorkOrder, action_code: str, *, role: str, now: datetime, actor: str = "",
+            values: Mapping[str, Any] | None = None, roster: Roster | None = None,
+            note: str = "", staff_note: str = "") -> WorkOrder:
+    """Take one workflow step: check it and its fields, move the status, record it."""
     action = REPAIR_WORKFLOW.take(order.status, action_code, role)
+    return _apply(order, action, role=role, now=now, actor=actor or role, values=values or {},
+                  roster=roster, note=note, staff_note=staff_note)
+
+
+def advance_to(order: WorkOrder, target: str, *, role: str, now: datetime, actor: str,
+               values: Mapping[str, Any], roster: Roster | None = None, note: str = "",
+               staff_note: str = "") -> Action:
+    """The step implied by a new status (a console edit); checked like ``advance``."""
+    action = REPAIR_WORKFLOW.step_between(order.status, target, role)
+    _apply(order, action, role=role, now=now, actor=actor, values=values, roster=roster,
+           note=note, staff_note=staff_note)
+    return action
+
+
+def _apply(order: WorkOrder, action: Action, *, role: str, now: datetime, actor: str,
+           values: Mapping[str, Any], roster: Roster | None, note: str, staff_note: str) -> WorkOrder:
+    checked = {f.name: f.check(values.get(f.name), roster) for f in action.fields}
+    if action.code == "note_situation":  # a situation is for the maintenance lead, not the resident
+        staff_note = "；".join(filter(None, [f"特殊情况：{checked['situation']}", staff_note]))
+    order.details.update({name: value for name, value in checked.items() if value is not None})
+    if checked.get("technician"):
+        order.technician = checked["technician"]
     order.timeline.append(TimelineEntry(now, action.code, order.status, action.target, role,
-                                        note or action.resident_note))
+                                        (note or action.resident_note).strip(), actor))
+    if staff_note.strip():
+        order.staff_notes.append({"at": iso(now), "author": actor, "text": staff_note.strip()})
     order.status = action.target
     return order
+
+
+def next_due(order: WorkOrder) -> datetime | None:
+    """The deadline the order is working towards now, if any."""
+    if order.status == "reported":
+        return order.respond_by
+    if order.status in WORK_STATES:
+        return order.complete_by
+    return None
+
+
+def breach(order: WorkOrder, now: datetime) -> str | None:
+    """"response" or "completion" when the current deadline has passed."""
+    due = next_due(order)
+    if due is None or now <= due:
+        return None
+    return "response" if order.status == "reported" else "completion"

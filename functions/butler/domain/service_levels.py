@@ -7,7 +7,7 @@ next day.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 
 @dataclass(frozen=True)
@@ -35,9 +35,25 @@ def urgency(code: str) -> Urgency:
     return _BY_CODE[code]
 
 
-def respond_by(code: str, reported_at: datetime) -> datetime:
-    return reported_at + urgency(code).respond_within
+@dataclass(frozen=True)
+class Target:
+    respond_within: timedelta
+    complete_within: timedelta
 
 
-def complete_by(code: str, reported_at: datetime) -> datetime:
-    return reported_at + urgency(code).complete_within
+# Categories with stricter targets than their urgency gives (never looser).
+CATEGORY_TARGETS: dict[str, Target] = {
+    "elevator": Target(timedelta(minutes=30), timedelta(hours=24)),  # no one trapped, but a building waits
+    "plumbing": Target(timedelta(hours=2), timedelta(days=2)),  # leaks spread to the neighbours below
+    "electrical": Target(timedelta(hours=2), timedelta(days=2)),
+}
+
+
+def target(urgency_code: str, category: str) -> Target:
+    """Response and completion targets for a report: the stricter of urgency and category."""
+    level = urgency(urgency_code)
+    special = CATEGORY_TARGETS.get(category)
+    if special is None:
+        return Target(level.respond_within, level.complete_within)
+    return Target(min(level.respond_within, special.respond_within),
+                  min(level.complete_within, special.complete_within))

@@ -1,14 +1,25 @@
 """A small, pure state machine that every service workflow is defined with.
 
 A workflow is data: states (with the labels staff and residents read) and actions
-(from which states, to which state, which roles may take them). The same definition
-drives enforcement here and the diagrams on the site.
+(from which states, to which state, which roles may take them, which fields the step
+must record). The same definition drives enforcement (the API, the staff CLI and the
+console-edit guard) and the diagrams on the site.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 from butler.domain.errors import InvalidTransition, NotPermitted
+
+ROLE_LABELS = {
+    "resident": "业主",
+    "butler": "物业管家",
+    "customer_service": "客服",
+    "technician": "维修人员",
+    "maintenance_lead": "维修主管",
+    "system": "系统",
+}
 
 
 @dataclass(frozen=True)
@@ -20,6 +31,50 @@ class State:
 
 
 @dataclass(frozen=True)
+class StepField:
+    """A value a step records on the item, under ``name``."""
+
+    name: str
+    label: str
+    kind: str = "text"  # text | minutes | rating | staff
+    required: bool = True
+    resident_visible: bool = False
+    staff_role: str = ""  # for kind "staff": the role the named person must have
+
+    def check(self, value: Any, roster: Mapping[str, Any] | None = None) -> Any:
+        """Return the value in stored form, or raise InvalidTransition with a Chinese reason."""
+        empty = value is None or (isinstance(value, str) and not value.strip())
+        if empty:
+            if self.required:
+                raise InvalidTransition(f"请填写“{self.label}”（字段 {self.name}）。")
+            return None
+        if self.kind == "text":
+            text = str(value).strip()
+            if len(text) > 500:
+                raise InvalidTransition(f"“{self.label}”不能超过 500 个字。")
+            return text
+        if self.kind in ("minutes", "rating"):
+            try:
+                number = int(str(value).strip())
+            except ValueError:
+                raise InvalidTransition(f"“{self.label}”应填写整数。") from None
+            low, high = (1, 5) if self.kind == "rating" else (1, 10_000)
+            if not low <= number <= high:
+                raise InvalidTransition(f"“{self.label}”应在 {low} 到 {high} 之间。")
+            return number
+        if self.kind == "staff":
+            staff_id = str(value).strip()
+            member = (roster or {}).get(staff_id)
+            if member is None:
+                raise InvalidTransition(f"“{self.label}”{staff_id} 不在员工名册中。")
+            if self.staff_role and member.role != self.staff_role:
+                raise InvalidTransition(
+                    f"“{self.label}”应为{ROLE_LABELS[self.staff_role]}，{staff_id} 是{ROLE_LABELS[member.role]}。")
+            return staff_id
+        raise ValueError(f"unknown field kind {self.kind}")
+
+
+@dataclass(frozen=True)
 class Action:
     code: str
     label: str
@@ -27,6 +82,10 @@ class Action:
     target: str
     roles: tuple[str, ...]
     resident_note: str = ""  # shown to the resident in the timeline when taken
+    fields: tuple[StepField, ...] = ()
+
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
 
 
 @dataclass(frozen=True)
@@ -50,6 +109,9 @@ class Workflow:
     def state(self, code: str) -> State:
         return self._by_code[code]
 
+    def has_state(self, code: str) -> bool:
+        return code in self._by_code
+
     def action(self, code: str) -> Action:
         for action in self.actions:
             if action.code == code:
@@ -62,6 +124,28 @@ class Workflow:
             if state in a.sources and (role is None or role in a.roles)
         ]
 
+    def step_between(self, source: str, target: str, role: str | None = None) -> Action:
+        """The action that moves ``source`` to ``target`` (how a console edit is read)."""
+        if not self.has_state(target):
+            raise InvalidTransition(f"没有“{target}”这个状态。")
+        candidates = [a for a in self.actions if source in a.sources and a.target == target]
+        if source == target and not candidates:
+            raise InvalidTransition("步骤字段要和状态一起修改：请同时把 status 改为下一步。")
+        staff = [a for a in candidates if role is None or role in a.roles]
+        if len(staff) == 1:
+            return staff[0]
+        if candidates:
+            roles = {r for a in candidates for r in a.roles}
+            raise NotPermitted(f"从“{self.state(source).label}”到“{self.state(target).label}”需要由"
+                               f"{'、'.join(ROLE_LABELS[r] for r in sorted(roles))}操作。")
+        raise InvalidTransition(
+            f"不能从“{self.state(source).label}”直接改为“{self.state(target).label}”；"
+            f"可以：{self.next_steps_text(source)}。")
+
+    def next_steps_text(self, state: str) -> str:
+        steps = [f"{a.label}（改为 {a.target}）" for a in self.available(state)]
+        return "、".join(steps) or "无（已结束）"
+
     def take(self, state: str, action_code: str, role: str) -> Action:
         """Check that ``role`` may take ``action_code`` from ``state``; return the action."""
         action = self.action(action_code)
@@ -73,12 +157,15 @@ class Workflow:
             raise NotPermitted(f"“{action.label}”需要由{'、'.join(ROLE_LABELS[r] for r in action.roles)}操作。")
         return action
 
-
-ROLE_LABELS = {
-    "resident": "业主",
-    "butler": "物业管家",
-    "customer_service": "客服",
-    "technician": "维修人员",
-    "maintenance_lead": "维修主管",
-    "system": "系统",
-}
+    def mermaid(self) -> str:
+        """A Mermaid state diagram of the workflow (for the site)."""
+        lines = ["stateDiagram-v2", f"    [*] --> {self.initial}"]
+        for state in self.states:
+            lines.append(f"    {state.code} : {state.label}")
+        for action in self.actions:
+            for source in action.sources:
+                lines.append(f"    {source} --> {action.target} : {action.label}")
+        for state in self.states:
+            if state.final:
+                lines.append(f"    {state.code} --> [*]")
+        return "\n".join(lines)

@@ -1,6 +1,8 @@
-"""PynamoDB models. Attribute names are plain English so staff can read items in the
-DynamoDB console. Table names come from settings at call time: ``work_order_model``
-returns the model class bound to a table name (cached per name).
+"""PynamoDB models. Attribute names are plain English so staff can read and edit items in
+the DynamoDB console: the status, the step fields (``technician``, ``work_done`` ...) and
+the inputs ``edited_by``, ``resident_note``, ``staff_note`` are top-level attributes.
+Table names come from settings at call time: ``work_order_model`` returns the model class
+bound to a table name (cached per name).
 """
 from __future__ import annotations
 
@@ -11,9 +13,10 @@ from pynamodb.attributes import (
     ListAttribute,
     MapAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 
@@ -23,6 +26,7 @@ class TimelineEntryAttribute(MapAttribute):
     from_status = UnicodeAttribute(null=True)
     to_status = UnicodeAttribute()
     actor_role = UnicodeAttribute()
+    actor = UnicodeAttribute(default="")
     note = UnicodeAttribute(default="")
 
 
@@ -33,18 +37,51 @@ class StaffNoteAttribute(MapAttribute):
 
 
 class QueueIndex(GlobalSecondaryIndex):
-    """Open work by status, earliest response deadline first (console: 按队列查询)."""
+    """Every work order by status, oldest first (console: 新报修 = reported, 待验收 = completed)."""
 
     class Meta:
-        index_name = "queue-by-respond-by"
+        index_name = "queue-by-created-at"
         projection = AllProjection()
 
     queue = UnicodeAttribute(hash_key=True)
-    respond_by = UnicodeAttribute(range_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class TechnicianIndex(GlobalSecondaryIndex):
+    """A technician's open jobs, nearest deadline first."""
+
+    class Meta:
+        index_name = "technician-by-due"
+        projection = AllProjection()
+
+    technician_open = UnicodeAttribute(hash_key=True)
+    next_due = UnicodeAttribute(range_key=True)
+
+
+class OpenIndex(GlobalSecondaryIndex):
+    """Everything with a running deadline (due_queue = "open"): what the overdue sweep reads."""
+
+    class Meta:
+        index_name = "open-by-due"
+        projection = KeysOnlyProjection()
+
+    due_queue = UnicodeAttribute(hash_key=True)
+    next_due = UnicodeAttribute(range_key=True)
+
+
+class OverdueIndex(GlobalSecondaryIndex):
+    """What the sweep found past its deadline (overdue = "overdue") and is still open."""
+
+    class Meta:
+        index_name = "overdue-by-due"
+        projection = AllProjection()
+
+    overdue = UnicodeAttribute(hash_key=True)
+    next_due = UnicodeAttribute(range_key=True)
 
 
 class UnitIndex(GlobalSecondaryIndex):
-    """The house archive (房屋档案): every repair of one unit, newest last."""
+    """The house archive (房屋档案): every repair of one unit, oldest first."""
 
     class Meta:
         index_name = "unit-by-created-at"
@@ -61,6 +98,7 @@ class WorkOrderItem(Model):
     reference = UnicodeAttribute(hash_key=True)
     token_hash = UnicodeAttribute()
     status = UnicodeAttribute()
+    applied_status = UnicodeAttribute()  # the last status the workflow accepted
     queue = UnicodeAttribute()
     category = UnicodeAttribute()
     emergency = BooleanAttribute()
@@ -77,15 +115,44 @@ class WorkOrderItem(Model):
     updated_at = UnicodeAttribute()
     respond_by = UnicodeAttribute()
     complete_by = UnicodeAttribute()
+    next_due = UnicodeAttribute(null=True)
+    due_queue = UnicodeAttribute(null=True)
+    technician_open = UnicodeAttribute(null=True)
+    overdue = UnicodeAttribute(null=True)
+    alerted = UnicodeSetAttribute(null=True)  # breaches and emergencies already alerted
     timeline = ListAttribute(of=TimelineEntryAttribute, default=list)
     staff_notes = ListAttribute(of=StaffNoteAttribute, default=list)
+    # Console inputs, consumed by the staff-edit guard.
+    edited_by = UnicodeAttribute(null=True)
+    resident_note = UnicodeAttribute(null=True)
+    staff_note = UnicodeAttribute(null=True)
+    guard_message = UnicodeAttribute(null=True)  # why the guard put an edit back, in Chinese
+    # Step fields (butler.domain.repairs.STEP_FIELDS), as text so that a value typed in the
+    # console as a string still reads; the domain parses numbers.
+    technician = UnicodeAttribute(null=True)
+    survey_plan = UnicodeAttribute(null=True)
+    materials_planned = UnicodeAttribute(null=True)
+    situation = UnicodeAttribute(null=True)
+    pause_reason = UnicodeAttribute(null=True)
+    work_done = UnicodeAttribute(null=True)
+    materials_used = UnicodeAttribute(null=True)
+    labour_minutes = UnicodeAttribute(null=True)
+    accepted_by = UnicodeAttribute(null=True)
+    reject_reason = UnicodeAttribute(null=True)
+    rating = UnicodeAttribute(null=True)
+    rating_comment = UnicodeAttribute(null=True)
+    not_fixed_reason = UnicodeAttribute(null=True)
+    cancel_reason = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
     queue_index = QueueIndex()
+    technician_index = TechnicianIndex()
+    open_index = OpenIndex()
+    overdue_index = OverdueIndex()
     unit_index = UnitIndex()
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=16)
 def work_order_model(table_name: str) -> type[WorkOrderItem]:
     meta = type("Meta", (), {"table_name": table_name})
     return type("WorkOrderItem", (WorkOrderItem,), {"Meta": meta})

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Mapping
 
 from butler.domain import identifiers
 from butler.domain.errors import NotFound
-from butler.domain.repairs import RepairReport, WorkOrder, new_work_order
+from butler.domain.repairs import RepairReport, WorkOrder, advance, new_work_order
+from butler.domain.staff import Roster
 from butler.domain.timefmt import utc_now
 from butler.repository.work_orders import ReferenceTaken, WorkOrderRepository
 
@@ -45,4 +48,26 @@ def find_for_resident(repo: WorkOrderRepository, reference: str, token: str) -> 
     order = repo.get(reference) if identifiers.is_reference(reference) else None
     if order is None or not identifiers.token_matches(token, order.token_hash):
         raise NotFound()
+    return order
+
+
+def take_step(repo: WorkOrderRepository, reference: str, action: str, *, actor: str, role: str,
+              values: Mapping[str, Any] | None = None, note: str = "", staff_note: str = "",
+              roster: Roster | None = None, now: datetime | None = None) -> WorkOrder:
+    """One workflow step by staff (CLI) or a resident (API), saved with optimistic locking."""
+    order = repo.get(identifiers.normalize_reference(reference))
+    if order is None:
+        raise NotFound()
+    advance(order, action, role=role, actor=actor, values=values, roster=roster,
+            note=note, staff_note=staff_note, now=now or utc_now())
+    repo.save_or_conflict(order)
+    return order
+
+
+def resident_step(repo: WorkOrderRepository, reference: str, token: str, action: str,
+                  values: Mapping[str, Any]) -> WorkOrder:
+    """A resident rates the repair or says it is not fixed, proven by the tracking token."""
+    order = find_for_resident(repo, reference, token)
+    advance(order, action, role="resident", actor="resident", values=values, now=utc_now())
+    repo.save_or_conflict(order)
     return order

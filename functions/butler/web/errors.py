@@ -87,6 +87,8 @@ def field_message(kind: str, error: dict[str, Any]) -> str:
         return "请填写此项。" if minimum <= 1 else f"至少需要 {minimum} 个字。"
     if kind == "string_too_long":
         return f"不能超过 {ctx.get('max_length')} 个字。"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        return "请选择 1 到 5 分。" if error.get("loc", [""])[-1] == "rating" else "数值超出范围。"
     return FIELD_MESSAGES.get(kind, "填写有误，请检查。")
 
 

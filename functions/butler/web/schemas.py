@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Literal, Optional
+from typing import Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
@@ -106,6 +106,8 @@ class RepairViewOut(BaseModel):
     respond_by: str
     complete_by: str
     timeline: list[TimelineEntryOut]
+    details: dict[str, Union[str, int]] = Field(description="各步骤记录中业主可见的内容")
+    resident_actions: list[str] = Field(description="业主现在可以做的操作：rate、report_not_fixed、cancel")
 
 
 class ErrorDetail(BaseModel):
@@ -124,3 +126,20 @@ def error_responses(*statuses: int) -> dict[int, dict]:
         status: {"description": "错误", "content": {"application/json": {"model": ErrorOut}}}
         for status in statuses
     }
+
+
+class RatingIn(BaseModel):
+    """The resident rates a repair the butler has accepted."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    rating: int = Field(ge=1, le=5, description="1（很不满意）到 5（非常满意）")
+    comment: str = Field("", max_length=200, description="评价（选填）")
+
+
+class NotFixedIn(BaseModel):
+    """The resident says the problem is still there; the order goes back to repair."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: str = Field(min_length=2, max_length=300, description="哪里还没修好")

@@ -16,7 +16,14 @@ from butler.services import repairs as service
 from butler.settings import load_settings
 from butler.web.errors import JSON_TYPE, ApiError
 from butler.web.idempotency import header, idempotency_key, submit_once
-from butler.web.schemas import RepairCreatedOut, RepairReportIn, RepairViewOut, error_responses
+from butler.web.schemas import (
+    NotFixedIn,
+    RatingIn,
+    RepairCreatedOut,
+    RepairReportIn,
+    RepairViewOut,
+    error_responses,
+)
 
 router = Router()
 logger = Logger(child=True)
@@ -75,6 +82,43 @@ def track_repair(reference: Annotated[str, Path(max_length=20)]):
     token = bearer_token(router.current_event.headers)
     settings = load_settings()
     order = service.find_for_resident(WorkOrderRepository(settings.repairs_table), reference, token)
+    return Response(status_code=200, content_type=JSON_TYPE,
+                    body=json.dumps(resident_view(order), ensure_ascii=False))
+
+
+VIEW_RESPONSES = {200: {"description": "更新后的报修进度",
+                        "content": {"application/json": {"model": RepairViewOut}}},
+                  **error_responses(400, 401, 404, 409, 413, 415, 422, 503)}
+
+
+@router.post(
+    "/api/repairs/<reference>/rating",
+    summary="评价维修结果",
+    description="维修验收合格后，业主凭查询码打分（1–5）并可留言。",
+    responses=VIEW_RESPONSES, security=TRACKING_SECURITY, tags=["报修"],
+)
+def rate_repair(reference: Annotated[str, Path(max_length=20)],
+                rating: Annotated[RatingIn, Body(embed=False)]):
+    return _resident_step(reference, "rate", {"rating": rating.rating, "rating_comment": rating.comment})
+
+
+@router.post(
+    "/api/repairs/<reference>/not-fixed",
+    summary="反馈没有修好",
+    description="维修验收后问题仍在：说明情况，工单回到维修中。",
+    responses=VIEW_RESPONSES, security=TRACKING_SECURITY, tags=["报修"],
+)
+def report_not_fixed(reference: Annotated[str, Path(max_length=20)],
+                     report: Annotated[NotFixedIn, Body(embed=False)]):
+    return _resident_step(reference, "report_not_fixed", {"not_fixed_reason": report.reason})
+
+
+def _resident_step(reference: str, action: str, values: dict):
+    token = bearer_token(router.current_event.headers)
+    settings = load_settings()
+    order = service.resident_step(WorkOrderRepository(settings.repairs_table), reference, token,
+                                  action, values)
+    logger.info("resident step", extra={"reference": order.reference, "step": action})
     return Response(status_code=200, content_type=JSON_TYPE,
                     body=json.dumps(resident_view(order), ensure_ascii=False))
 

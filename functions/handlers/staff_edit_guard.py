@@ -1,0 +1,43 @@
+"""StaffEditGuardFunction: the repairs table's stream. Checks console edits against the
+workflow and alerts staff about new emergency reports. Partial batch responses: a failing
+record is retried alone and finally goes to the on-failure queue; the rest go on."""
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+
+from butler.domain.timefmt import utc_now
+from butler.notify import SnsNotifier
+from butler.repository.work_orders import WorkOrderRepository
+from butler.roster import load_roster
+from butler.services.alerts import alert_emergency
+from butler.services.console_guard import check_console_edit
+from butler.settings import load_settings
+
+logger = Logger()
+metrics = Metrics()
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+
+def record_handler(record: DynamoDBRecord) -> None:
+    settings = load_settings()
+    repo = WorkOrderRepository(settings.repairs_table)
+    images = record.raw_event["dynamodb"]
+    reference = images["Keys"]["reference"]["S"]
+    if record.raw_event["eventName"] == "INSERT":
+        if alert_emergency(repo, SnsNotifier(settings.alerts_topic_arn), reference):
+            logger.info("emergency alerted", extra={"reference": reference})
+            metrics.add_metric("EmergencyAlerted", MetricUnit.Count, 1)
+    elif record.raw_event["eventName"] == "MODIFY":
+        outcome = check_console_edit(repo, images["OldImage"], images["NewImage"], load_roster(), utc_now())
+        if outcome.kind not in ("ignored", "unchanged"):
+            logger.info("console edit checked", extra={
+                "reference": reference, "outcome": outcome.kind, "step": outcome.action})
+            metrics.add_metric(f"ConsoleEdit{outcome.kind.capitalize()}", MetricUnit.Count, 1)
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context
+def handler(event, context):
+    return process_partial_response(event=event, record_handler=record_handler,
+                                    processor=processor, context=context)

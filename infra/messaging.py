@@ -1,0 +1,25 @@
+"""Create the SNS topics and SQS queues declared in template.yaml (on moto)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from infra.template import resources
+
+
+@dataclass
+class Messaging:
+    topics: dict[str, str]  # logical id → topic ARN
+    queues: dict[str, str]  # logical id → queue URL
+    queue_arns: dict[str, str]  # logical id → queue ARN
+
+
+def create_messaging(sns: Any, sqs: Any, template: dict[str, Any], stack_name: str) -> Messaging:
+    topics = {lid: sns.create_topic(Name=f"{stack_name}-{lid}")["TopicArn"]
+              for lid in resources(template, "AWS::SNS::Topic")}
+    queues, arns = {}, {}
+    for lid in resources(template, "AWS::SQS::Queue"):
+        url = sqs.create_queue(QueueName=f"{stack_name}-{lid}")["QueueUrl"]
+        queues[lid] = url
+        arns[lid] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return Messaging(topics, queues, arns)

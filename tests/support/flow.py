@@ -1,0 +1,45 @@
+"""The repair flow of the service plan as test data: every step with who takes it and what
+it records. Walked by the unit, console, CLI and browser tests."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Step:
+    action: str
+    target: str
+    role: str
+    actor: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+TECHNICIAN = "wx-wang"
+BUTLER = "gj-li"
+
+# report → dispatch → survey → repair (situation, pause, resume) → complete → reject →
+# complete → accept → resident says not fixed → complete → accept → rate → archive
+PLAN_WALK: tuple[Step, ...] = (
+    Step("dispatch", "dispatched", "butler", BUTLER, {"technician": TECHNICIAN}),
+    Step("survey", "surveyed", "technician", TECHNICIAN,
+         {"survey_plan": "更换厨房下水管存水弯", "materials_planned": "PVC 存水弯 1 个"}),
+    Step("start_repair", "in_repair", "technician", TECHNICIAN),
+    Step("note_situation", "in_repair", "technician", TECHNICIAN, {"situation": "墙内管道老化，需主管确认"}),
+    Step("pause", "paused", "technician", TECHNICIAN, {"pause_reason": "等待配件到货"}),
+    Step("resume", "in_repair", "technician", TECHNICIAN),
+    Step("complete", "completed", "technician", TECHNICIAN,
+         {"work_done": "更换存水弯并试水", "materials_used": "PVC 存水弯 1 个", "labour_minutes": 50}),
+    Step("reject", "in_repair", "butler", BUTLER, {"reject_reason": "接口仍有渗水"}),
+    Step("complete", "completed", "technician", TECHNICIAN,
+         {"work_done": "重新密封接口", "materials_used": "生料带", "labour_minutes": 20}),
+    Step("accept", "accepted", "butler", BUTLER, {"accepted_by": BUTLER}),
+    Step("report_not_fixed", "in_repair", "resident", "resident", {"not_fixed_reason": "晚上又开始滴水"}),
+    Step("complete", "completed", "technician", TECHNICIAN,
+         {"work_done": "更换整段下水管", "materials_used": "下水管 1 米", "labour_minutes": 90}),
+    Step("accept", "accepted", "butler", BUTLER, {"accepted_by": BUTLER}),
+    Step("rate", "rated", "resident", "resident", {"rating": 4, "rating_comment": "师傅很耐心"}),
+    Step("archive", "archived", "butler", BUTLER),
+)
+
+CANCEL_STEP = Step("cancel", "cancelled", "customer_service", "kf-zhang", {"cancel_reason": "业主已自行修好"})
