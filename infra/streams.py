@@ -87,7 +87,7 @@ class StreamPump:
 
     def deliver(self, batch: list[dict[str, Any]]) -> Delivery:
         result = Delivery(delivered=len(batch))
-        pending = batch
+        pending, failed = batch, set()
         for attempt in range(self.max_retries + 1):
             failed = self._invoke(pending)
             if not failed:
@@ -97,9 +97,11 @@ class StreamPump:
             pending = pending[first:]
             if attempt < self.max_retries:
                 result.retried += len(pending)
+        # Retries exhausted (bisecting has isolated the failing records): report them, go on.
         for record in pending:
-            self._send_to_failure_queue(record)
-            result.failed.append(record["dynamodb"]["SequenceNumber"])
+            if record["dynamodb"]["SequenceNumber"] in failed:
+                self._send_to_failure_queue(record)
+                result.failed.append(record["dynamodb"]["SequenceNumber"])
         return result
 
     def _invoke(self, batch: list[dict[str, Any]]) -> set[str]:

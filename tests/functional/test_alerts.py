@@ -1,0 +1,87 @@
+"""Emergencies alert staff at once; each missed deadline alerts exactly once."""
+from datetime import timedelta
+
+from butler.domain.timefmt import iso, parse_iso
+from infra.apigw import FakeLambdaContext
+from tests.support.console import console_edit, item
+from tests.support.reports import home_report
+
+JSON = {"Content-Type": "application/json"}
+
+
+def report(api, **overrides):
+    return api.call("POST", "/api/repairs", json_body=home_report(**overrides), headers=JSON).json
+
+
+def sweep(at):
+    from handlers import overdue_sweep  # imported once the functions' environment is set
+
+    event = {"source": "aws.events", "detail-type": "Scheduled Event", "time": iso(at), "detail": {}}
+    return overdue_sweep.handler(event, FakeLambdaContext())["alerted"]
+
+
+def test_an_emergency_report_alerts_staff_once_without_personal_data(api, stream, alerts):
+    created = report(api, category="elevator_entrapment", contact_phone="13955556666")
+    ordinary = report(api)
+
+    stream.drain()
+    first = alerts.read()
+    records = stream.poll()
+    stream.deliver(records)
+    stream.drain()
+
+    assert len(first) == 1
+    assert created["reference"] in first[0] and "电梯困人" in first[0]
+    assert ordinary["reference"] not in first[0]
+    assert "13955556666" not in first[0] and "陈女士" not in first[0]
+    assert alerts.read() == []
+
+
+def test_moving_the_clock_past_a_deadline_alerts_once_per_breach(api, dynamodb, stack, stream, alerts):
+    table = stack["RepairsTable"]
+    late = report(api, category="doors_windows", urgency="urgent")
+    on_time = report(api, category="doors_windows", urgency="normal")
+    respond_by = parse_iso(late["respond_by"])
+
+    assert sweep(respond_by - timedelta(minutes=1)) == []
+    after = respond_by + timedelta(minutes=1)
+    first, second, third = sweep(after), sweep(after), sweep(after + timedelta(minutes=5))
+
+    assert len(first) == 1 and late["reference"] in first[0] and "response" in first[0]
+    assert second == [] and third == []
+    messages = alerts.read()
+    assert len(messages) == 1 and "超时" in messages[0] and late["reference"] in messages[0]
+    stored = item(dynamodb, table, late["reference"])
+    assert stored["overdue"] == "overdue"
+    assert "overdue" not in item(dynamodb, table, on_time["reference"])
+
+    # Dispatching answers the response breach; missing the completion deadline is a new breach.
+    console_edit(dynamodb, table, late["reference"], status="dispatched", edited_by="gj-li",
+                 technician="wx-wang")
+    stream.drain()
+    assert "overdue" not in item(dynamodb, table, late["reference"])
+    later = parse_iso(stored["complete_by"]) + timedelta(minutes=1)
+    completion = [a for a in sweep(later) + sweep(later) if a.startswith(late["reference"])]
+    assert len(completion) == 1 and "completion" in completion[0]
+    assert len([m for m in alerts.read() if late["reference"] in m]) == 1
+
+
+def test_a_failed_publish_is_retried_by_the_next_run(api, monkeypatch, stream, alerts):
+    late = report(api, category="doors_windows", urgency="urgent")
+    after = parse_iso(late["respond_by"]) + timedelta(minutes=1)
+
+    from butler import notify
+
+    def down(self, subject, message):
+        raise ConnectionError("SNS unavailable")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(notify.SnsNotifier, "publish", down)
+        try:
+            sweep(after)
+        except ConnectionError:
+            pass
+    assert alerts.read() == []
+
+    assert len(sweep(after)) == 1
+    assert len(alerts.read()) == 1
