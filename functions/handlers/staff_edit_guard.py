@@ -6,12 +6,14 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
+from butler.domain.repairs import REPAIR_WORKFLOW
 from butler.domain.timefmt import utc_now
 from butler.notify import SnsNotifier
 from butler.repository.work_orders import WorkOrderRepository
 from butler.roster import load_roster
 from butler.services.alerts import alert_emergency
 from butler.services.console_guard import check_console_edit
+from butler.services.shared_faults import close_linked
 from butler.settings import load_settings
 
 logger = Logger()
@@ -34,6 +36,18 @@ def record_handler(record: DynamoDBRecord) -> None:
             logger.info("console edit checked", extra={
                 "reference": reference, "outcome": outcome.kind, "step": outcome.action})
             metrics.add_metric(f"ConsoleEdit{outcome.kind.capitalize()}", MetricUnit.Count, 1)
+        if _became_final(images):
+            order = repo.get(reference)
+            closed = close_linked(repo, order, utc_now()) if order else []
+            if closed:
+                logger.info("merged reports closed", extra={"reference": reference, "closed": len(closed)})
+
+
+def _became_final(images: dict) -> bool:
+    before = images["OldImage"].get("applied_status", {}).get("S")
+    after = images["NewImage"].get("applied_status", {}).get("S")
+    return (before != after and REPAIR_WORKFLOW.has_state(after or "")
+            and REPAIR_WORKFLOW.state(after).final)
 
 
 @metrics.log_metrics

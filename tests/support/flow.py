@@ -43,3 +43,11 @@ PLAN_WALK: tuple[Step, ...] = (
 )
 
 CANCEL_STEP = Step("cancel", "cancelled", "customer_service", "kf-zhang", {"cancel_reason": "业主已自行修好"})
+
+
+def link_step(primary_reference: str) -> Step:
+    """Merge a duplicate report of one shared fault into the primary work order."""
+    return Step("link", "merged", "butler", BUTLER, {"primary_reference": primary_reference})
+
+
+CLOSE_WITH_PRIMARY = Step("close_with_primary", "archived", "system", "system")

@@ -5,7 +5,7 @@ import pytest
 from butler.domain.errors import InvalidTransition, NotPermitted
 from butler.domain.repairs import REPAIR_WORKFLOW, RepairReport, advance, advance_to, new_work_order
 from butler.roster import load_roster
-from tests.support.flow import CANCEL_STEP, PLAN_WALK
+from tests.support.flow import CANCEL_STEP, CLOSE_WITH_PRIMARY, PLAN_WALK, link_step
 
 NOW = datetime(2026, 11, 28, 8, 0, tzinfo=timezone.utc)
 
@@ -38,8 +38,23 @@ def test_the_plan_flow_from_report_to_archive_is_allowed_step_by_step():
     assert all("墙内管道老化" not in e.note for e in work.timeline)
 
 
-def test_the_walk_covers_every_action_of_the_workflow():
-    taken = {step.action for step in (*PLAN_WALK, CANCEL_STEP)}
+def test_a_duplicate_is_merged_and_closed_with_its_primary():
+    duplicate = walk(order(), [link_step("r-bbbb-cccc"), CLOSE_WITH_PRIMARY])
+
+    assert duplicate.details["primary_reference"] == "R-BBBB-CCCC"
+    assert [e.to_status for e in duplicate.timeline] == ["reported", "merged", "archived"]
+
+
+def test_only_the_system_closes_a_merged_report():
+    merged = walk(order(), [link_step("R-BBBB-CCCC")])
+
+    with pytest.raises(NotPermitted):
+        advance(merged, "close_with_primary", role="butler", now=NOW)
+
+
+def test_the_walks_cover_every_action_of_the_workflow():
+    taken = {step.action for step in (*PLAN_WALK, CANCEL_STEP, link_step("R-0000-0000"),
+                                      CLOSE_WITH_PRIMARY)}
 
     assert taken == {action.code for action in REPAIR_WORKFLOW.actions}
 

@@ -73,6 +73,7 @@ REPAIR_WORKFLOW = Workflow(
         State("completed", "已完工，待验收", "维修已完成，物业管家正在验收"),
         State("accepted", "验收合格，待业主评价", "维修已验收合格，请您评价"),
         State("rated", "业主已评价", "感谢您的评价"),
+        State("merged", "已合并到同一故障的报修", "同一故障已有报修，我们合并处理，进度见下方"),
         State("archived", "已归档", "已完成并归档", final=True),
         State("cancelled", "已取消", "报修已取消", final=True),
     ),
@@ -112,6 +113,11 @@ REPAIR_WORKFLOW = Workflow(
                (StepField("not_fixed_reason", "未修好的情况", resident_visible=True),)),
         Action("archive", "归档到房屋档案", ("accepted", "rated"), "archived", ("butler", "system"),
                "已归档"),
+        Action("link", "合并到同一故障的报修", ("reported", "dispatched"), "merged", STAFF,
+               "同一故障已有报修，合并处理",
+               (StepField("primary_reference", "主报修编号", kind="reference", resident_visible=True),)),
+        Action("close_with_primary", "随主报修一并完成", ("merged",), "archived", ("system",),
+               "同一故障已处理完毕，本报修一并完成"),
         Action("cancel", "取消报修", ("reported", "dispatched", "surveyed"), "cancelled",
                (*STAFF, "resident"), "报修已取消",
                (StepField("cancel_reason", "取消原因", resident_visible=True),)),
@@ -215,10 +221,11 @@ def mask_phone(phone: str) -> str:
     return f"{digits[:3]}****{digits[-4:]}"
 
 
-def resident_view(order: WorkOrder) -> dict:
-    """What the resident's tracking page shows: no staff notes, phone masked."""
+def resident_view(order: WorkOrder, primary: WorkOrder | None = None) -> dict:
+    """What the resident's tracking page shows: no staff notes, phone masked. A report
+    merged into a shared fault's order also shows that order's progress (``primary``)."""
     state = REPAIR_WORKFLOW.state(order.status)
-    return {
+    view = {
         "reference": order.reference,
         "status": order.status,
         "status_label": state.resident_label,
@@ -248,6 +255,11 @@ def resident_view(order: WorkOrder) -> dict:
         "details": {name: order.details[name] for name in RESIDENT_FIELDS if name in order.details},
         "resident_actions": [a.code for a in REPAIR_WORKFLOW.available(order.status, "resident")],
     }
+    if primary is not None:
+        shared = resident_view(primary)
+        view["primary"] = {key: shared[key] for key in
+                           ("reference", "status", "status_label", "final", "location", "timeline")}
+    return view
 
 
 RESIDENT_FIELDS = tuple(f.name for a in REPAIR_WORKFLOW.actions for f in a.fields if f.resident_visible)

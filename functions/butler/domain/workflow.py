@@ -62,6 +62,13 @@ class StepField:
             if not low <= number <= high:
                 raise InvalidTransition(f"“{self.label}”应在 {low} 到 {high} 之间。")
             return number
+        if self.kind == "reference":
+            from butler.domain.identifiers import is_reference, normalize_reference
+
+            reference = normalize_reference(str(value))
+            if not is_reference(reference):
+                raise InvalidTransition(f"“{self.label}”应为报修编号，例如 R-7KQ4-M2XP。")
+            return reference
         if self.kind == "staff":
             staff_id = str(value).strip()
             member = (roster or {}).get(staff_id)

@@ -91,6 +91,17 @@ class UnitIndex(GlobalSecondaryIndex):
     created_at = UnicodeAttribute(range_key=True)
 
 
+class LinkedIndex(GlobalSecondaryIndex):
+    """Reports merged into one shared fault's work order (primary_reference = its reference)."""
+
+    class Meta:
+        index_name = "linked-by-primary"
+        projection = KeysOnlyProjection()
+
+    primary_reference = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
 class WorkOrderItem(Model):
     class Meta:
         table_name = "unbound"  # replaced per call by work_order_model()
@@ -143,6 +154,7 @@ class WorkOrderItem(Model):
     rating_comment = UnicodeAttribute(null=True)
     not_fixed_reason = UnicodeAttribute(null=True)
     cancel_reason = UnicodeAttribute(null=True)
+    primary_reference = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
     queue_index = QueueIndex()
@@ -150,6 +162,7 @@ class WorkOrderItem(Model):
     open_index = OpenIndex()
     overdue_index = OverdueIndex()
     unit_index = UnitIndex()
+    linked_index = LinkedIndex()
 
 
 @lru_cache(maxsize=16)

@@ -144,6 +144,9 @@ class WorkOrderRepository:
     def unit_history(self, unit: str) -> list[WorkOrder]:
         return [self._from_item(i) for i in self.model.unit_index.query(unit)]
 
+    def linked_to(self, reference: str) -> list[str]:
+        return [item.reference for item in self.model.linked_index.query(reference)]
+
     def decode(self, image: dict[str, Any]) -> ConsoleImage:
         """Read a stream image (DynamoDB JSON) the way the console left it."""
         item = self.model.from_raw_data(image)

@@ -18,6 +18,7 @@ from butler.domain.repairs import WorkOrder, advance_to
 from butler.domain.staff import Roster
 from butler.domain.timefmt import SHANGHAI, iso
 from butler.repository.work_orders import WorkOrderRepository
+from butler.services.repairs import check_step
 
 # What a console edit may not change: identity, history, deadlines and their basis.
 PROTECTED = ("token_hash", "timeline", "staff_notes", "created_at", "source", "alerted",
@@ -58,6 +59,7 @@ def check_console_edit(repo: WorkOrderRepository, old_image: dict[str, Any],
             action = advance_to(order, new.status, role=editor.role, actor=editor.id,
                                 values=new.values, roster=roster, note=new.resident_note,
                                 staff_note=new.staff_note, now=now).code
+            check_step(repo, order, action)
             kind = "applied"
         except DomainError as error:
             _put_back_step_fields(order, old.order)

@@ -60,8 +60,17 @@ def take_step(repo: WorkOrderRepository, reference: str, action: str, *, actor: 
         raise NotFound()
     advance(order, action, role=role, actor=actor, values=values, roster=roster,
             note=note, staff_note=staff_note, now=now or utc_now())
+    check_step(repo, order, action)
     repo.save_or_conflict(order)
     return order
+
+
+def check_step(repo: WorkOrderRepository, order: WorkOrder, action: str) -> None:
+    """Checks of a step that need other records (the workflow itself is pure)."""
+    if action == "link":
+        from butler.services.shared_faults import check_link
+
+        check_link(repo, order)
 
 
 def resident_step(repo: WorkOrderRepository, reference: str, token: str, action: str,

@@ -108,6 +108,7 @@ class RepairViewOut(BaseModel):
     timeline: list[TimelineEntryOut]
     details: dict[str, Union[str, int]] = Field(description="各步骤记录中业主可见的内容")
     resident_actions: list[str] = Field(description="业主现在可以做的操作：rate、report_not_fixed、cancel")
+    primary: Optional[dict] = Field(None, description="已合并时：同一故障主报修的进度")
 
 
 class ErrorDetail(BaseModel):

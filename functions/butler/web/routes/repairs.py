@@ -13,6 +13,7 @@ from butler.domain.repairs import REPAIR_WORKFLOW, resident_view
 from butler.domain.timefmt import iso
 from butler.repository.work_orders import WorkOrderRepository
 from butler.services import repairs as service
+from butler.services.shared_faults import primary_of
 from butler.settings import load_settings
 from butler.web.errors import JSON_TYPE, ApiError
 from butler.web.idempotency import header, idempotency_key, submit_once
@@ -81,9 +82,10 @@ def report_repair(report: Annotated[RepairReportIn, Body(embed=False)]):
 def track_repair(reference: Annotated[str, Path(max_length=20)]):
     token = bearer_token(router.current_event.headers)
     settings = load_settings()
-    order = service.find_for_resident(WorkOrderRepository(settings.repairs_table), reference, token)
-    return Response(status_code=200, content_type=JSON_TYPE,
-                    body=json.dumps(resident_view(order), ensure_ascii=False))
+    repo = WorkOrderRepository(settings.repairs_table)
+    order = service.find_for_resident(repo, reference, token)
+    view = resident_view(order, primary_of(repo, order))
+    return Response(status_code=200, content_type=JSON_TYPE, body=json.dumps(view, ensure_ascii=False))
 
 
 VIEW_RESPONSES = {200: {"description": "更新后的报修进度",
