@@ -18,6 +18,8 @@ import sys
 import threading
 import time
 import traceback
+import urllib.error
+import urllib.request
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -30,6 +32,7 @@ from infra.template import ROOT, functions, load_template, schedule_seconds, sec
 REGION = "ap-east-1"
 STACK_NAME = "butler-local"
 API_GATEWAY_MAX_BODY = 10 * 1024 * 1024  # API Gateway refuses larger payloads
+PHOTO_PATH = "/photo-uploads/"  # CloudFront behaviour to the photos bucket
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -198,6 +201,8 @@ class _FrontHandler(BaseHTTPRequestHandler):
         path = unquote(parts.path)
         if path == "/api" or path.startswith("/api/"):
             status, headers, body = self._api(path, parts.query)
+        elif path.startswith(PHOTO_PATH):
+            status, headers, body = self._photos(parts.path, parts.query)
         else:
             status, headers, body = self._static(path)
         self._send(status, headers, b"" if head else body)
@@ -210,6 +215,21 @@ class _FrontHandler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         headers = {name: value for name, value in self.headers.items() if name.lower() != "host"}
         return self.stack.invoke(self.command, path, query, headers, body)
+
+    def _photos(self, raw_path: str, query: str) -> tuple[int, dict[str, str], bytes]:
+        """CloudFront's /photo-uploads/* behaviour: pass the presigned request to the bucket."""
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else None
+        bucket = os.environ["PHOTOS_BUCKET"]
+        request = urllib.request.Request(
+            f"{self.stack.aws_endpoint}/{bucket}{raw_path}?{query}", data=body, method=self.command,
+            headers={k: v for k, v in self.headers.items() if k.lower() in ("content-type", "content-length")})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                kept = {k: v for k, v in response.headers.items() if k.lower() in ("content-type", "etag")}
+                return response.status, kept, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, {"Content-Type": "application/xml"}, error.read()
 
     def _static(self, path: str) -> tuple[int, dict[str, str], bytes]:
         # Same mapping as the CloudFront function: /x/ and /x serve /x/index.html.

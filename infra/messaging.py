@@ -1,4 +1,4 @@
-"""Create the SNS topics and SQS queues declared in template.yaml (on moto)."""
+"""Create the SNS topics, SQS queues and S3 buckets declared in template.yaml (on moto)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,9 +12,10 @@ class Messaging:
     topics: dict[str, str]  # logical id → topic ARN
     queues: dict[str, str]  # logical id → queue URL
     queue_arns: dict[str, str]  # logical id → queue ARN
+    buckets: dict[str, str]  # logical id → bucket name
 
 
-def create_messaging(sns: Any, sqs: Any, template: dict[str, Any], stack_name: str) -> Messaging:
+def create_messaging(sns: Any, sqs: Any, s3: Any, template: dict[str, Any], stack_name: str) -> Messaging:
     topics = {lid: sns.create_topic(Name=f"{stack_name}-{lid}")["TopicArn"]
               for lid in resources(template, "AWS::SNS::Topic")}
     queues, arns = {}, {}
@@ -22,4 +23,9 @@ def create_messaging(sns: Any, sqs: Any, template: dict[str, Any], stack_name: s
         url = sqs.create_queue(QueueName=f"{stack_name}-{lid}")["QueueUrl"]
         queues[lid] = url
         arns[lid] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    return Messaging(topics, queues, arns)
+    buckets = {}
+    for lid in resources(template, "AWS::S3::Bucket"):
+        buckets[lid] = f"{stack_name}-{lid}".lower()
+        s3.create_bucket(Bucket=buckets[lid],
+                         CreateBucketConfiguration={"LocationConstraint": s3.meta.region_name})
+    return Messaging(topics, queues, arns, buckets)

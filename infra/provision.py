@@ -26,8 +26,9 @@ class Provisioned:
 def provision(template: dict[str, Any], stack_name: str, region: str, endpoint: str) -> Provisioned:
     client = lambda service: boto3.client(service, endpoint_url=endpoint, region_name=region)  # noqa: E731
     tables = create_tables(client("dynamodb"), template, stack_name)
-    messaging = create_messaging(client("sns"), client("sqs"), template, stack_name)
-    environment = function_environment(template, stack_name, region, extra_refs=messaging.topics)
+    messaging = create_messaging(client("sns"), client("sqs"), client("s3"), template, stack_name)
+    environment = function_environment(template, stack_name, region,
+                                       extra_refs={**messaging.topics, **messaging.buckets})
     return Provisioned(stack_name, region, tables, messaging, environment)
 
 

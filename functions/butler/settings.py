@@ -12,6 +12,7 @@ class Settings(BaseModel):
     repairs_table: str = ""
     idempotency_table: str = ""
     alerts_topic_arn: str = ""
+    photos_bucket: str = ""
     idempotency_ttl_seconds: int = 24 * 3600
     max_body_bytes: int = 16 * 1024
 
@@ -22,6 +23,7 @@ def load_settings() -> Settings:
         "repairs_table": env.get("REPAIRS_TABLE", ""),
         "idempotency_table": env.get("IDEMPOTENCY_TABLE", ""),
         "alerts_topic_arn": env.get("ALERTS_TOPIC_ARN", ""),
+        "photos_bucket": env.get("PHOTOS_BUCKET", ""),
     }
     for key, name in (("idempotency_ttl_seconds", "IDEMPOTENCY_TTL_SECONDS"),
                       ("max_body_bytes", "MAX_BODY_BYTES")):

@@ -114,3 +114,21 @@ def test_the_stack_log_holds_no_phone_number_or_token(local_stack):
     log = local_stack.log_text()
     assert "POST /api/repairs" in log  # the front does log requests
     assert privacy.find(log) == []
+
+
+def test_photo_uploads_travel_through_the_site_origin(local_stack):
+    _, _, text = submit(local_stack, home_report(contact_phone="13711116666"))
+    created = json.loads(text)
+    auth = {"Authorization": f"Bearer {created['token']}", **JSON}
+    photo = b"\x89PNG\r\n\x1a\n" + b"0" * 500
+
+    status, _, text = request(local_stack, "POST", f"/api/repairs/{created['reference']}/photos",
+                              {"content_type": "image/png", "size": len(photo)}, auth)
+    upload = json.loads(text)
+    put_status, _, _ = request(local_stack, "PUT", upload["url"], raw=photo, headers=upload["headers"])
+    _, _, view = request(local_stack, "GET", f"/api/repairs/{created['reference']}", headers=auth)
+    (shown,) = json.loads(view)["photos"]
+    get_status, _, _ = request(local_stack, "GET", shown["url"])
+
+    assert status == 201 and put_status == 200 and get_status == 200
+    assert shown["url"].startswith("/photo-uploads/")

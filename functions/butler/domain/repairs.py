@@ -164,6 +164,7 @@ class WorkOrder:
     details: dict[str, Any] = field(default_factory=dict)  # values recorded by the steps
     technician: str | None = None
     alerted: set[str] = field(default_factory=set)  # breaches and emergencies already alerted
+    photos: list[dict] = field(default_factory=list)  # butler.domain.photos.Photo records
     version: int | None = None  # concurrency token of the stored copy (None: never stored)
 
     @property

@@ -12,6 +12,7 @@ from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
     MapAttribute,
+    NumberAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
     VersionAttribute,
@@ -102,6 +103,16 @@ class LinkedIndex(GlobalSecondaryIndex):
     created_at = UnicodeAttribute(range_key=True)
 
 
+class PhotoAttribute(MapAttribute):
+    id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    key = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    size = NumberAttribute()
+    at = UnicodeAttribute()
+    by = UnicodeAttribute()
+
+
 class WorkOrderItem(Model):
     class Meta:
         table_name = "unbound"  # replaced per call by work_order_model()
@@ -133,6 +144,7 @@ class WorkOrderItem(Model):
     alerted = UnicodeSetAttribute(null=True)  # breaches and emergencies already alerted
     timeline = ListAttribute(of=TimelineEntryAttribute, default=list)
     staff_notes = ListAttribute(of=StaffNoteAttribute, default=list)
+    photos = ListAttribute(of=PhotoAttribute, default=list)
     # Console inputs, consumed by the staff-edit guard.
     edited_by = UnicodeAttribute(null=True)
     resident_note = UnicodeAttribute(null=True)

@@ -23,6 +23,7 @@ from butler.domain.repairs import (
 )
 from butler.domain.timefmt import iso, parse_iso, utc_now
 from butler.repository.models import (
+    PhotoAttribute,
     StaffNoteAttribute,
     TimelineEntryAttribute,
     WorkOrderItem,
@@ -186,6 +187,7 @@ class WorkOrderRepository:
                 for e in order.timeline
             ],
             staff_notes=[StaffNoteAttribute(**note) for note in order.staff_notes],
+            photos=[PhotoAttribute(**photo) for photo in order.photos],
         )
 
     @staticmethod
@@ -204,12 +206,13 @@ class WorkOrderRepository:
             details={name: _parsed(name, getattr(item, name)) for name in STEP_FIELDS
                      if getattr(item, name) not in (None, "")},
             alerted=set(item.alerted or ()),
+            photos=[{**photo.as_dict(), "size": int(photo.size)} for photo in item.photos],
             version=item.version,
         )
 
 
 # WorkOrder fields stored under the same name; times as UTC ISO text.
-_DERIVED = {"timeline", "staff_notes", "details", "alerted", "version"}
+_DERIVED = {"timeline", "staff_notes", "details", "alerted", "photos", "version"}
 _PLAIN_FIELDS = tuple(f.name for f in fields(WorkOrder) if f.name not in _DERIVED)
 _TIME_FIELDS = tuple(f.name for f in fields(WorkOrder) if f.type in ("datetime", datetime))
 

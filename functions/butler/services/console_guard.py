@@ -22,7 +22,7 @@ from butler.services.repairs import check_step
 
 # What a console edit may not change: identity, history, deadlines and their basis.
 PROTECTED = ("token_hash", "timeline", "staff_notes", "created_at", "source", "alerted",
-             "respond_by", "complete_by", "category", "urgency")
+             "respond_by", "complete_by", "category", "urgency", "photos")
 
 
 @dataclass(frozen=True)

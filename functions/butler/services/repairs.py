@@ -7,6 +7,7 @@ from typing import Any, Mapping
 
 from butler.domain import identifiers
 from butler.domain.errors import NotFound
+from butler.domain.photos import Photo, new_photo
 from butler.domain.repairs import RepairReport, WorkOrder, advance, new_work_order
 from butler.domain.staff import Roster
 from butler.domain.timefmt import utc_now
@@ -80,3 +81,13 @@ def resident_step(repo: WorkOrderRepository, reference: str, token: str, action:
     advance(order, action, role="resident", actor="resident", values=values, now=utc_now())
     repo.save_or_conflict(order)
     return order
+
+
+def add_photo(repo: WorkOrderRepository, order: WorkOrder, *, kind: str, content_type: str,
+              size: int, by: str) -> Photo:
+    """Record a photo on the order (the file follows through a presigned upload)."""
+    photo = new_photo(order.reference, order.photos, kind=kind, content_type=content_type,
+                      size=size, by=by, now=utc_now())
+    order.photos.append(photo.as_dict())
+    repo.save_or_conflict(order)
+    return photo

@@ -9,6 +9,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from butler.domain.errors import Conflict, DomainError, InvalidTransition, NotFound, NotPermitted
+from butler.domain.photos import PhotoRefused
 
 JSON_TYPE = "application/json; charset=utf-8"
 
@@ -17,6 +18,7 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     NotPermitted: 403,
     InvalidTransition: 409,
     Conflict: 409,
+    PhotoRefused: 422,
 }
 
 # Chinese messages for pydantic's error types; custom validators carry their own.

@@ -109,6 +109,7 @@ class RepairViewOut(BaseModel):
     details: dict[str, Union[str, int]] = Field(description="各步骤记录中业主可见的内容")
     resident_actions: list[str] = Field(description="业主现在可以做的操作：rate、report_not_fixed、cancel")
     primary: Optional[dict] = Field(None, description="已合并时：同一故障主报修的进度")
+    photos: Optional[list[dict[str, str]]] = Field(None, description="业主自己上传的照片（预签名查看地址）")
 
 
 class ErrorDetail(BaseModel):
@@ -144,3 +145,19 @@ class NotFixedIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     reason: str = Field(min_length=2, max_length=300, description="哪里还没修好")
+
+
+class PhotoIn(BaseModel):
+    """A photo the resident is about to upload."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    content_type: Literal["image/jpeg", "image/png", "image/webp"] = Field(description="照片格式")
+    size: int = Field(gt=0, le=5 * 1024 * 1024, description="字节数，最大 5 MB")
+
+
+class PhotoUploadOut(BaseModel):
+    id: str
+    method: str = Field(description="PUT")
+    url: str = Field(description="同源的预签名上传地址，10 分钟内有效")
+    headers: dict[str, str] = Field(description="上传时必须带的请求头")

@@ -11,6 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from butler.domain.repairs import REPAIR_WORKFLOW, resident_view
 from butler.domain.timefmt import iso
+from butler.repository.photo_store import PhotoStore
 from butler.repository.work_orders import WorkOrderRepository
 from butler.services import repairs as service
 from butler.services.shared_faults import primary_of
@@ -19,6 +20,8 @@ from butler.web.errors import JSON_TYPE, ApiError
 from butler.web.idempotency import header, idempotency_key, submit_once
 from butler.web.schemas import (
     NotFixedIn,
+    PhotoIn,
+    PhotoUploadOut,
     RatingIn,
     RepairCreatedOut,
     RepairReportIn,
@@ -84,8 +87,37 @@ def track_repair(reference: Annotated[str, Path(max_length=20)]):
     settings = load_settings()
     repo = WorkOrderRepository(settings.repairs_table)
     order = service.find_for_resident(repo, reference, token)
-    view = resident_view(order, primary_of(repo, order))
-    return Response(status_code=200, content_type=JSON_TYPE, body=json.dumps(view, ensure_ascii=False))
+    return _view_response(order, resident_view(order, primary_of(repo, order)))
+
+
+def _view_response(order, view: dict, status: int = 200):
+    own = [p for p in order.photos if p["kind"] == "resident"]
+    if own:  # a resident sees the photos they attached
+        store = PhotoStore(load_settings().photos_bucket)
+        view["photos"] = [{"id": p["id"], "url": store.view_url(p)} for p in own]
+    return Response(status_code=status, content_type=JSON_TYPE, body=json.dumps(view, ensure_ascii=False))
+
+
+@router.post(
+    "/api/repairs/<reference>/photos",
+    summary="为报修添加照片",
+    description="业主凭查询码为自己的报修登记一张照片（JPG/PNG/WebP，≤5 MB，最多 4 张），"
+                "返回同源的预签名上传地址；用 PUT 上传文件本身。",
+    responses={201: {"description": "可以上传", "content": {"application/json": {"model": PhotoUploadOut}}},
+               **error_responses(400, 401, 404, 409, 413, 415, 422, 503)},
+    security=TRACKING_SECURITY, tags=["报修"],
+)
+def add_resident_photo(reference: Annotated[str, Path(max_length=20)],
+                       photo: Annotated[PhotoIn, Body(embed=False)]):
+    token = bearer_token(router.current_event.headers)
+    settings = load_settings()
+    repo = WorkOrderRepository(settings.repairs_table)
+    order = service.find_for_resident(repo, reference, token)
+    record = service.add_photo(repo, order, kind="resident", content_type=photo.content_type,
+                               size=photo.size, by="resident")
+    upload = {"id": record.id, "method": "PUT", "url": PhotoStore(settings.photos_bucket).upload_url(record),
+              "headers": {"Content-Type": record.content_type}}
+    return Response(status_code=201, content_type=JSON_TYPE, body=json.dumps(upload))
 
 
 VIEW_RESPONSES = {200: {"description": "更新后的报修进度",
@@ -121,8 +153,7 @@ def _resident_step(reference: str, action: str, values: dict):
     order = service.resident_step(WorkOrderRepository(settings.repairs_table), reference, token,
                                   action, values)
     logger.info("resident step", extra={"reference": order.reference, "step": action})
-    return Response(status_code=200, content_type=JSON_TYPE,
-                    body=json.dumps(resident_view(order), ensure_ascii=False))
+    return _view_response(order, resident_view(order))
 
 
 def bearer_token(headers: Optional[dict[str, str]]) -> str:
