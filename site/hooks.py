@@ -26,6 +26,24 @@ and these helpers:
 ``|duration``
     a ``timedelta`` as Chinese text, e.g. ``45 分钟``
 
+and, for the pages generated from the workflows and service levels:
+
+``repair_workflow``
+    ``butler.domain.repairs.REPAIR_WORKFLOW``
+``workflow_diagram(workflow, title)``
+    the workflow drawn as inline SVG in a ``<figure>`` (``site/diagrams.py``)
+``workflow_steps(workflow)``
+    one row per action: label, source and target state labels, role labels, required fields
+``state_notes(workflow, notes)``
+    ``(state, note)`` for every state in order; fails the build when a state has no note
+    or a note names no state (so the explanations cannot drift from the workflow)
+``resident_fields_json(workflow)``
+    ``[{"name", "label", "kind"}]`` of the step fields residents may read, as JSON
+``category_targets``
+    ``(category, Target)`` for every category with its own targets (``CATEGORY_TARGETS``)
+``service_target(urgency_code, category_code)``
+    ``butler.domain.service_levels.target``
+
 Undefined variables fail the build (``StrictUndefined``), output is HTML-escaped.
 Jinja's comment marker is ``{#``: in rendered pages write attribute lists as ``{ #id }``.
 
@@ -34,7 +52,10 @@ pure domain package only, never the Lambda handlers.
 """
 from __future__ import annotations
 
+import importlib.util
+import json
 import re
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -44,6 +65,7 @@ from markupsafe import Markup
 from mkdocs.exceptions import PluginError
 
 from butler.domain import repairs, service_levels
+from butler.domain.workflow import ROLE_LABELS
 
 SITE_DIR = Path(__file__).resolve().parent
 COMMUNITY_FILE = SITE_DIR / "data" / "community.yml"
@@ -51,6 +73,18 @@ ICON_DIR = SITE_DIR / "overrides" / ".icons" / "butler"
 DIALABLE = re.compile(r"^\+?[0-9]{3,15}$")
 
 _state: dict = {}
+
+
+def _load_sibling(name: str):
+    """A module next to this file, loaded by path the way MkDocs loads the hook itself."""
+    spec = importlib.util.spec_from_file_location(f"butler_site_{name}", SITE_DIR / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while classes are made
+    spec.loader.exec_module(module)
+    return module
+
+
+diagrams = _load_sibling("diagrams")
 
 
 # --------------------------------------------------------------------------- data
@@ -155,6 +189,43 @@ def icon(name: str) -> Markup:
     return Markup(svg.replace("<svg ", '<svg class="icon" aria-hidden="true" focusable="false" ', 1))
 
 
+def workflow_diagram(workflow, title: str) -> Markup:
+    """The workflow as inline SVG in a figure, with a caption naming the steps not drawn."""
+    diagram = diagrams.render(workflow, title=title)
+    caption = Markup("")
+    if diagram.omitted:
+        names = "、".join(f"“{a.label}”" for a in diagram.omitted)
+        caption = Markup('<figcaption>图中没有画出不改变状态的步骤：{}，见下表。</figcaption>').format(names)
+    return Markup('<figure class="workflow-diagram" id="{}-figure" data-search-exclude>{}{}</figure>').format(
+        f"wf-{workflow.name}", Markup(diagram.svg), caption)
+
+
+def workflow_steps(workflow) -> list:
+    return diagrams.step_rows(workflow, ROLE_LABELS)
+
+
+def state_notes(workflow, notes: dict) -> list:
+    codes = [s.code for s in workflow.states]
+    missing = [c for c in codes if c not in notes]
+    unknown = [c for c in notes if c not in codes]
+    if missing or unknown:
+        raise jinja2.UndefinedError(
+            f"state_notes({workflow.name}): no note for {missing}; notes for unknown states {unknown}")
+    return [(s, notes[s.code]) for s in workflow.states]
+
+
+def resident_fields_json(workflow) -> str:
+    return json.dumps(diagrams.resident_fields(workflow), ensure_ascii=False, separators=(",", ":"))
+
+
+def _category_targets() -> list:
+    known = repairs.category_codes()
+    unknown = [code for code in service_levels.CATEGORY_TARGETS if code not in known]
+    if unknown:
+        raise PluginError(f"service_levels.CATEGORY_TARGETS names unknown categories {unknown}")
+    return [(repairs.category(code), t) for code, t in service_levels.CATEGORY_TARGETS.items()]
+
+
 def _url_for(page, files):
     def url(path: str) -> str:
         target = files.get_file_from_path(path)
@@ -183,6 +254,13 @@ def on_config(config, **kwargs):
         resident_urgencies=[service_levels.urgency(code) for code in repairs.RESIDENT_URGENCIES],
         urgencies=service_levels.URGENCIES,
         urgency=service_levels.urgency,
+        repair_workflow=repairs.REPAIR_WORKFLOW,
+        workflow_diagram=workflow_diagram,
+        workflow_steps=workflow_steps,
+        state_notes=state_notes,
+        resident_fields_json=resident_fields_json,
+        category_targets=_category_targets(),
+        service_target=service_levels.target,
         tel=tel,
         call_button=call_button,
         icon=icon,
@@ -199,6 +277,7 @@ def on_config(config, **kwargs):
 def on_serve(server, config, builder, **kwargs):
     server.watch(str(COMMUNITY_FILE.parent))
     server.watch(str(ICON_DIR))
+    server.watch(str(SITE_DIR / "diagrams.py"))
     return server
 
 

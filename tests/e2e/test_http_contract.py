@@ -16,7 +16,7 @@ def request(stack, method, path, body=None, headers=None, raw=None):
     req = urllib.request.Request(stack.url + path, data=data, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(req, timeout=30) as response:
-            return response.status, dict(response.headers), response.read().decode()
+            return response.status, dict(response.headers), response.read().decode(errors="replace")
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read().decode()
 
