@@ -88,6 +88,7 @@ class LocalStack:
         for pump in self._pumps:
             pump.drain()  # the demo data is not news
         self._start_background(self._pump_streams, "streams")
+        self._start_background(self._print_alerts, "alerts")
         for spec in self.specs:
             for schedule in spec.events_of("Schedule"):
                 seconds = self.schedule_every or schedule_seconds(schedule["Schedule"])
@@ -111,6 +112,22 @@ class LocalStack:
                     pump.drain()
                 except Exception:  # keep pumping; the record stays in the stream
                     traceback.print_exc()
+
+    def _print_alerts(self) -> None:
+        """Staff alerts (SNS) go to email in AWS; locally they are printed here."""
+        import boto3
+
+        sqs = boto3.client("sqs", endpoint_url=self.aws_endpoint)
+        sns = boto3.client("sns", endpoint_url=self.aws_endpoint)
+        url = sqs.create_queue(QueueName=f"{self.stack_name}-local-alerts")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        for topic in self.provisioned.messaging.topics.values():
+            sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn,
+                          Attributes={"RawMessageDelivery": "true"})
+        while not self._stopping.wait(1.0):
+            for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+                print(f"ALERT: {message['Body']}", flush=True)
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
     def _run_schedule(self, logical_id: str, seconds: int) -> None:
         while not self._stopping.wait(seconds):
