@@ -19,6 +19,8 @@ PAGES = {
     "complaints": "complaints/index.html",
     "survey": "survey/index.html",
     "emergency": "emergency/index.html",
+    "process": "service/repair-process/index.html",
+    "standards": "service/standards/index.html",
 }
 
 

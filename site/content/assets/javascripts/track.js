@@ -4,6 +4,12 @@
  * token in the Authorization header only, and renders status, details and timeline.
  * Keeps a list of {reference, token, created} in localStorage ("我的报修") so a
  * resident can reopen their reports on the same phone. Plain ES2017, no libraries.
+ *
+ * Also shows the step records residents may read ("details": labels come from the
+ * workflow, rendered into #track-record's data-step-fields at build time) and, when the
+ * API lists them in "resident_actions", the rating form ("rate") and the "还没修好？"
+ * form ("report_not_fixed"). Both POST JSON with the same Bearer header and answer with
+ * the full updated view, which is rendered again.
  */
 (function () {
   'use strict';
@@ -24,6 +30,25 @@
   const tokenInput = $('track-token');
   let current = null; // {ref, token} on screen
   let busy = false;
+  let posting = false;
+
+  const recordSection = $('track-record-section');
+  const recordList = $('track-record');
+  const actionsBox = $('resident-actions');
+  const actionError = $('action-error');
+  const actionDone = $('action-done');
+  const rateForm = $('rate-form');
+  const notFixedBox = $('not-fixed');
+  const notFixedForm = $('not-fixed-form');
+  const notFixedToggle = $('not-fixed-toggle');
+  const notFixedReason = $('not-fixed-reason');
+  const ratingComment = $('rating-comment');
+  let stepFields = [];
+  try {
+    stepFields = JSON.parse(recordList.dataset.stepFields || '[]');
+  } catch (e) {
+    stepFields = [];
+  }
 
   form.noValidate = true;
 
@@ -135,6 +160,180 @@
     errorBox.focus();
   }
 
+  // ------------------------------------------------------------------ step records
+
+  function ratingText(value) {
+    const input = $('rating-' + value);
+    const word = input ? input.dataset.word : '';
+    return value + ' 分' + (word ? '（' + word + '）' : '');
+  }
+
+  function renderRecord(details) {
+    recordList.textContent = '';
+    let shown = 0;
+    const values = details && typeof details === 'object' ? details : {};
+    stepFields.forEach((field) => {
+      if (!Object.prototype.hasOwnProperty.call(values, field.name)) return;
+      const value = values[field.name];
+      if (value === null || value === undefined || value === '') return;
+      const dt = document.createElement('dt');
+      dt.textContent = field.label;
+      const dd = document.createElement('dd');
+      dd.dataset.field = field.name;
+      dd.textContent = field.kind === 'rating' ? ratingText(value) : String(value);
+      recordList.append(dt, dd);
+      shown += 1;
+    });
+    recordSection.hidden = shown === 0;
+  }
+
+  // ------------------------------------------------------------------ resident actions
+
+  function renderActions(data) {
+    const actions = Array.isArray(data.resident_actions) ? data.resident_actions : [];
+    const canRate = actions.indexOf('rate') !== -1;
+    const canReport = actions.indexOf('report_not_fixed') !== -1;
+    rateForm.hidden = !canRate;
+    notFixedBox.hidden = !canReport;
+    if (!canReport) openNotFixed(false);
+    actionsBox.hidden = !(canRate || canReport);
+  }
+
+  function openNotFixed(open) {
+    notFixedForm.hidden = !open;
+    notFixedToggle.setAttribute('aria-expanded', open ? 'true' : 'false');
+  }
+
+  function actionFieldError(id, message) {
+    const err = $('error-' + id);
+    err.textContent = message || '';
+    err.hidden = !message;
+    const input = $(id === 'rating' ? 'field-rating' : id);
+    const wrapper = input.closest('.field');
+    if (wrapper) wrapper.classList.toggle('field--invalid', Boolean(message));
+    if (input.tagName !== 'FIELDSET') {
+      if (message) input.setAttribute('aria-invalid', 'true');
+      else input.removeAttribute('aria-invalid');
+    }
+  }
+
+  function clearActionMessages() {
+    actionError.hidden = true;
+    actionError.textContent = '';
+    actionDone.hidden = true;
+    actionDone.textContent = '';
+    ['rating', 'rating-comment', 'not-fixed-reason'].forEach((id) => actionFieldError(id, ''));
+  }
+
+  function resetActions() {
+    clearActionMessages();
+    rateForm.reset();
+    notFixedForm.reset();
+    openNotFixed(false);
+  }
+
+  function showActionError(message) {
+    actionError.textContent = message;
+    actionError.hidden = false;
+    actionError.focus();
+  }
+
+  // The API's field names → the ids of the inputs they belong to.
+  const RATE_FIELDS = { rating: 'rating', comment: 'rating-comment' };
+  const NOT_FIXED_FIELDS = { reason: 'not-fixed-reason' };
+
+  async function postAction(path, body, button, fieldIds, doneMessage) {
+    if (posting || !current) return;
+    posting = true;
+    button.disabled = true;
+    clearActionMessages();
+    const ref = current.ref;
+    const token = current.token;
+    let response = null;
+    let data = null;
+    try {
+      response = await fetch(API + encodeURIComponent(ref) + path, {
+        method: 'POST',
+        headers: {
+          Authorization: 'Bearer ' + token,
+          'Content-Type': 'application/json',
+          Accept: 'application/json',
+        },
+        body: JSON.stringify(body),
+        cache: 'no-store',
+        credentials: 'same-origin',
+      });
+      try { data = await response.json(); } catch (e) { data = null; }
+    } catch (e) {
+      response = null;
+    }
+    posting = false;
+    button.disabled = false;
+
+    if (!response) {
+      showActionError('网络连接失败，请检查网络后再提交一次。');
+      return;
+    }
+    if (response.ok && data && data.reference) {
+      render(data);
+      resetActions();
+      actionDone.textContent = doneMessage;
+      actionDone.hidden = false;
+      actionDone.focus();
+      return;
+    }
+    const error = (data && data.error) || {};
+    const fields = error.fields && typeof error.fields === 'object' ? error.fields : {};
+    let message = error.message || ('提交没有成功（错误代码 ' + response.status + '），请稍后再试。');
+    Object.keys(fields).forEach((name) => {
+      if (fieldIds[name]) actionFieldError(fieldIds[name], fields[name]);
+      else if (fields[name]) message += ' ' + fields[name];
+    });
+    if (response.status === 409) {
+      // The work order moved on (rated already, sent back to repair...): show where it is now.
+      showActionError(message + ' 页面已更新为最新进度。');
+      show(ref, token, { keepMessages: true });
+      return;
+    }
+    showActionError(message);
+  }
+
+  rateForm.noValidate = true;
+  rateForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const chosen = rateForm.querySelector('input[name="rating"]:checked');
+    const comment = ratingComment.value.trim();
+    actionFieldError('rating', chosen ? '' : '请选择 1 到 5 分。');
+    actionFieldError('rating-comment', comment.length > 200 ? '不能超过 200 个字。' : '');
+    if (!chosen) { $('rating-1').focus(); return; }
+    if (comment.length > 200) { ratingComment.focus(); return; }
+    postAction('/rating', { rating: Number(chosen.value), comment: comment }, $('submit-rating'),
+      RATE_FIELDS, '感谢您的评价！');
+  });
+  rateForm.addEventListener('change', () => actionFieldError('rating', ''));
+  ratingComment.addEventListener('input', () => actionFieldError('rating-comment', ''));
+
+  notFixedToggle.addEventListener('click', () => {
+    const open = notFixedForm.hidden;
+    openNotFixed(open);
+    if (open) notFixedReason.focus();
+  });
+  notFixedForm.noValidate = true;
+  notFixedForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const reason = notFixedReason.value.trim();
+    let problem = '';
+    if (reason.length < 2) problem = '请至少写 2 个字，说说哪里还没修好。';
+    else if (reason.length > 300) problem = '不能超过 300 个字。';
+    actionFieldError('not-fixed-reason', problem);
+    if (problem) { notFixedReason.focus(); return; }
+    postAction('/not-fixed', { reason: reason }, $('submit-not-fixed'), NOT_FIXED_FIELDS,
+      '已收到您的反馈：工单已回到“维修中”，我们会重新安排维修。');
+  });
+  notFixedReason.addEventListener('input', () => actionFieldError('not-fixed-reason', ''));
+
+  // ------------------------------------------------------------------ rendering
+
   function render(data) {
     setText('track-result-reference', data.reference);
     const status = $('track-status');
@@ -174,12 +373,17 @@
       }
       ol.appendChild(li);
     });
+    renderRecord(data.details);
+    renderActions(data);
     result.hidden = false;
   }
 
-  async function show(ref, token) {
+  async function show(ref, token, options) {
+    const keepMessages = Boolean(options && options.keepMessages);
     if (busy) return;
     busy = true;
+    if (!current || current.ref !== ref) resetActions();
+    else if (!keepMessages) clearActionMessages();
     current = { ref: ref, token: token };
     errorBox.hidden = true;
     loading.hidden = false;
@@ -209,7 +413,7 @@
       refInput.value = data.reference;
       form.hidden = true; // "查询其他报修" brings it back
       remember(data.reference, token, data.created_at);
-      result.focus();
+      if (!keepMessages) result.focus();
       return;
     }
     result.hidden = true;
