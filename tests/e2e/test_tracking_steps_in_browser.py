@@ -22,7 +22,9 @@ def cli_args(step, reference):
 
 
 def test_the_tracking_page_follows_every_step(phone, local_stack, monkeypatch, capsysbinary):
-    monkeypatch.setenv("AWS_ENDPOINT_URL", local_stack.dynamodb_endpoint)
+    # The CLI points this process's SDKs at the stack; undo it when the test ends.
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_S3"):
+        monkeypatch.setenv(name, local_stack.dynamodb_endpoint)
     phone.goto("/repairs/")
     phone.select_option("#field-category", "plumbing")
     phone.fill("#field-unit", "9-1-0301")
