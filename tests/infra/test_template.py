@@ -124,3 +124,38 @@ def test_security_headers_cover_hsts_csp_nosniff_frames_and_referrer():
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "same-origin"
     assert headers["X-Frame-Options"] == "DENY"
+
+
+def test_the_stream_function_reports_partial_batches_and_never_drops_a_record():
+    (guard,) = [s for s in functions(TEMPLATE) if s.events_of("DynamoDB")]
+    (source,) = guard.events_of("DynamoDB")
+
+    assert source["Stream"] == {"Fn::GetAtt": ["RepairsTable", "StreamArn"]}
+    assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert source["BisectBatchOnFunctionError"] is True
+    assert source["MaximumRetryAttempts"] >= 1
+    destination = source["DestinationConfig"]["OnFailure"]["Destination"]
+    assert TEMPLATE["Resources"][destination["Fn::GetAtt"][0]]["Type"] == "AWS::SQS::Queue"
+
+
+def test_every_scheduled_function_has_an_on_failure_destination():
+    scheduled = [s for s in functions(TEMPLATE) if s.events_of("Schedule")]
+    assert scheduled
+    for spec in scheduled:
+        config = TEMPLATE["Resources"][spec.logical_id]["Properties"]["EventInvokeConfig"]
+        destination = config["DestinationConfig"]["OnFailure"]["Destination"]
+        assert TEMPLATE["Resources"][destination["Fn::GetAtt"][0]]["Type"] == "AWS::SQS::Queue"
+
+
+def test_every_function_gets_its_own_role_with_only_what_it_touches():
+    for logical_id, resource in resources(TEMPLATE, "AWS::Serverless::Function").items():
+        props = resource["Properties"]
+        assert "Role" not in props, logical_id  # SAM then creates one role per function
+        for policy in props.get("Policies", []):
+            assert isinstance(policy, dict) and "Statement" in policy, logical_id
+
+
+def test_alerts_topic_reaches_the_functions_that_alert():
+    for spec in functions(TEMPLATE):
+        if spec.events_of("DynamoDB") or spec.events_of("Schedule"):
+            assert spec.environment["ALERTS_TOPIC_ARN"] == {"Ref": "AlertsTopic"}, spec.logical_id
