@@ -352,9 +352,39 @@
     const complete = localTime(data.complete_by);
     setText('track-complete-by', complete ? complete + ' 之前' : '');
 
-    const ol = $('track-timeline');
+    renderTimeline($('track-timeline'), data.timeline);
+    const primary = data.primary;
+    $('track-primary-section').hidden = !primary;
+    if (primary) {
+      setText('track-primary-reference', primary.reference);
+      setText('track-primary-status', primary.status_label);
+      renderTimeline($('track-primary-timeline'), primary.timeline);
+    }
+    renderPhotos(data.photos);
+    renderRecord(data.details);
+    renderActions(data);
+    result.hidden = false;
+  }
+
+  function renderPhotos(photos) {
+    const list = $('track-photos');
+    list.textContent = '';
+    (Array.isArray(photos) ? photos : []).forEach((photo, index) => {
+      const li = document.createElement('li');
+      const img = document.createElement('img');
+      img.src = photo.url;
+      img.alt = '您上传的第 ' + (index + 1) + ' 张照片';
+      img.loading = 'lazy';
+      img.addEventListener('error', () => { li.hidden = true; });  // an upload that never finished
+      li.appendChild(img);
+      list.appendChild(li);
+    });
+    $('track-photos-section').hidden = !list.children.length;
+  }
+
+  function renderTimeline(ol, timeline) {
     ol.textContent = '';
-    (Array.isArray(data.timeline) ? data.timeline : []).forEach((entry) => {
+    (Array.isArray(timeline) ? timeline : []).forEach((entry) => {
       const li = document.createElement('li');
       li.className = 'timeline__entry';
       const time = document.createElement('time');
@@ -373,9 +403,6 @@
       }
       ol.appendChild(li);
     });
-    renderRecord(data.details);
-    renderActions(data);
-    result.hidden = false;
   }
 
   async function show(ref, token, options) {
