@@ -9,16 +9,9 @@ from playwright.sync_api import expect
 from butler.cli.main import main as staff_cli
 from butler.domain.repairs import REPAIR_WORKFLOW
 from tests.support import privacy
-from tests.support.flow import PLAN_WALK
+from tests.support.flow import PLAN_WALK, cli_argv
 
 pytestmark = pytest.mark.e2e
-
-
-def cli_args(step, reference):
-    args = ["--as", step.actor, step.action.replace("_", "-"), reference]
-    for name, value in step.values.items():
-        args += [f"--{name.replace('_', '-')}", str(value)]
-    return args
 
 
 def test_the_tracking_page_follows_every_step(phone, local_stack, monkeypatch, capsysbinary):
@@ -53,7 +46,7 @@ def test_the_tracking_page_follows_every_step(phone, local_stack, monkeypatch, c
             expect(phone.locator("#action-done")).to_be_visible()
         else:
             code = staff_cli(["--endpoint-url", local_stack.dynamodb_endpoint,
-                              "--table", local_stack.repairs_table, *cli_args(step, reference)])
+                              "--table", local_stack.repairs_table, *cli_argv(step, reference)])
             assert code == 0, capsysbinary.readouterr()
             phone.reload()
         expect(phone.locator("#track-status")).to_have_text(

@@ -4,7 +4,7 @@ import json
 import boto3
 
 from tests.support.console import console_edit, item
-from tests.support.flow import CANCEL_STEP, PLAN_WALK
+from tests.support.flow import CANCEL_STEP, PLAN_WALK, take_resident_step
 from tests.support.reports import home_report
 
 JSON = {"Content-Type": "application/json"}
@@ -15,16 +15,6 @@ def reported(api):
     return created["reference"], created["token"]
 
 
-def resident(api, reference, token, step):
-    path = {"rate": "rating", "report_not_fixed": "not-fixed"}[step.action]
-    body = ({"rating": step.values["rating"], "comment": step.values["rating_comment"]}
-            if step.action == "rate" else {"reason": step.values["not_fixed_reason"]})
-    response = api.call("POST", f"/api/repairs/{reference}/{path}", json_body=body,
-                        headers={**JSON, "Authorization": f"Bearer {token}"})
-    assert response.status == 200, response.text
-    return response
-
-
 def test_every_step_of_the_plan_as_console_edits(api, dynamodb, stack, stream):
     table = stack["RepairsTable"]
     reference, token = reported(api)
@@ -32,7 +22,7 @@ def test_every_step_of_the_plan_as_console_edits(api, dynamodb, stack, stream):
 
     for step in PLAN_WALK:
         if step.role == "resident":
-            resident(api, reference, token, step)
+            take_resident_step(api, reference, token, step)
         else:
             console_edit(dynamodb, table, reference, status=step.target, edited_by=step.actor,
                          resident_note=f"第{step.action}步", **step.values)

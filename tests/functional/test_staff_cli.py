@@ -21,7 +21,7 @@ from butler.repository.work_orders import WorkOrderRepository
 from butler.services.alerts import sweep_overdue
 from tests.support import privacy
 from tests.support.console import console_edit, item
-from tests.support.flow import BUTLER, PLAN_WALK, TECHNICIAN
+from tests.support.flow import BUTLER, PLAN_WALK, TECHNICIAN, cli_argv, take_resident_step
 from tests.support.reports import home_report, public_report
 
 JSON = {"Content-Type": "application/json"}
@@ -81,22 +81,6 @@ def reported(api, body=None):
     return response.json["reference"], response.json["token"]
 
 
-def staff_step(step, reference):
-    argv = ["--as", step.actor, step.action.replace("_", "-"), reference]
-    for name, value in step.values.items():
-        argv += [f"--{name.replace('_', '-')}", value]
-    return argv
-
-
-def resident_step(api, reference, token, step):
-    path = {"rate": "rating", "report_not_fixed": "not-fixed"}[step.action]
-    body = ({"rating": step.values["rating"], "comment": step.values["rating_comment"]}
-            if step.action == "rate" else {"reason": step.values["not_fixed_reason"]})
-    response = api.call("POST", f"/api/repairs/{reference}/{path}", json_body=body,
-                        headers={**JSON, "Authorization": f"Bearer {token}"})
-    assert response.status == 200, response.text
-
-
 def line_of(text, needle):
     (line,) = [line for line in text.splitlines() if needle in line]
     return line
@@ -117,9 +101,9 @@ def test_the_whole_plan_through_the_cli_and_the_resident_routes(api, cli, repo):
 
     for number, step in enumerate(PLAN_WALK, start=1):
         if step.role == "resident":
-            resident_step(api, reference, token, step)
+            take_resident_step(api, reference, token, step)
         else:
-            result = cli(*staff_step(step, reference), "--note", f"第{number}步",
+            result = cli(*cli_argv(step, reference), "--note", f"第{number}步",
                          "--staff-note", f"内部{number}")
             assert (result.code, result.err) == (0, ""), (step.action, result.err)
             assert f"当前状态：{REPAIR_WORKFLOW.state(step.target).label}（{step.target}）" in result.out
@@ -345,8 +329,9 @@ REPORT = ["report", "--category", "plumbing", "--unit", UNIT, "--location", "厨
           "--description", "厨房下水堵塞，水排不下去。", "--contact-name", "陈女士", "--contact-phone", PHONE]
 
 
-@pytest.mark.parametrize("source, actor", [("phone", "kf-zhang"), ("inspection", "gj-li")])
-def test_report_records_the_call_with_the_staff_member_as_first_actor(api, cli, repo, source, actor):
+@pytest.mark.parametrize("source, actor, role", [("phone", "kf-zhang", "customer_service"),
+                                                  ("inspection", "gj-li", "butler")])
+def test_report_records_the_call_with_the_staff_member_as_first_actor(api, cli, repo, source, actor, role):
     result = cli("--as", actor, *REPORT, "--source", source)
 
     assert result.code == 0, result.err
@@ -355,7 +340,7 @@ def test_report_records_the_call_with_the_staff_member_as_first_actor(api, cli, 
     assert "查询码只显示这一次" in result.out
     order = repo.get(reference)
     assert order.source == source
-    assert order.timeline[0].actor == actor
+    assert order.timeline[0].actor == actor and order.timeline[0].actor_role == role
     assert (order.unit, order.location, order.contact_phone) == (UNIT, "厨房", PHONE)
     tracked = api.call("GET", f"/api/repairs/{reference}", headers={"Authorization": f"Bearer {token}"})
     assert tracked.status == 200 and tracked.json["status"] == "reported"

@@ -51,3 +51,26 @@ def link_step(primary_reference: str) -> Step:
 
 
 CLOSE_WITH_PRIMARY = Step("close_with_primary", "archived", "system", "system")
+
+
+def cli_argv(step: Step, reference: str) -> list[str]:
+    """The staff CLI command line for a staff step."""
+    argv = ["--as", step.actor, step.action.replace("_", "-"), reference]
+    for name, value in step.values.items():
+        argv += [f"--{name.replace('_', '-')}", str(value)]
+    return argv
+
+
+def resident_request(step: Step) -> tuple[str, dict[str, Any]]:
+    """The API path suffix and body of a resident step (rate, report_not_fixed)."""
+    if step.action == "rate":
+        return "rating", {"rating": step.values["rating"], "comment": step.values["rating_comment"]}
+    return "not-fixed", {"reason": step.values["not_fixed_reason"]}
+
+
+def take_resident_step(api: Any, reference: str, token: str, step: Step) -> Any:
+    suffix, body = resident_request(step)
+    response = api.call("POST", f"/api/repairs/{reference}/{suffix}", json_body=body,
+                        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    assert response.status == 200, response.text
+    return response

@@ -231,7 +231,7 @@ def report(ctx: Context, args: argparse.Namespace) -> int:
         _print_invalid(error, ctx.prog)
         return REFUSED
     reported = report_repair(ctx.repo, dataclasses.replace(
-        checked.to_domain(), source=args.source, reported_by=member.id))
+        checked.to_domain(), source=args.source, reported_by=member.id, reporter_role=member.role))
     order = reported.order
     level = service_levels.urgency(order.urgency)
     out(f"已登记报修 {order.reference}（{SOURCES[order.source]}，{category(order.category).label}，"

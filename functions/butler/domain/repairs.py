@@ -187,6 +187,7 @@ class RepairReport:
     preferred_time: str = ""
     source: str = "resident_site"
     reported_by: str = "resident"  # staff id when staff record a call, visit or inspection
+    reporter_role: str = "resident"  # that staff member's role
 
 
 def new_work_order(report: RepairReport, *, reference: str, token_hash: str,
@@ -209,8 +210,7 @@ def new_work_order(report: RepairReport, *, reference: str, token_hash: str,
         created_at=now,
         respond_by=now + service_levels.target(urgency, report.category).respond_within,
         complete_by=now + service_levels.target(urgency, report.category).complete_within,
-        timeline=[TimelineEntry(now, "report", None, REPAIR_WORKFLOW.initial,
-                                "resident" if report.source == "resident_site" else "customer_service",
+        timeline=[TimelineEntry(now, "report", None, REPAIR_WORKFLOW.initial, report.reporter_role,
                                 "报修已提交", report.reported_by)],
     )
 
