@@ -11,7 +11,7 @@ import boto3
 from infra.dynamodb import create_tables
 from infra.messaging import Messaging, create_messaging
 from infra.streams import StreamPump
-from infra.template import function_environment, functions, resolve
+from infra.template import function_environment, functions
 
 
 @dataclass
@@ -38,7 +38,7 @@ def load_handler(handler: str) -> Callable[[dict, Any], Any]:
 
 
 def stream_pumps(template: dict[str, Any], provisioned: Provisioned, endpoint: str,
-                 handler_for: Callable[[str], Callable] = None) -> list[StreamPump]:
+                 handler_for: Callable[[str], Callable] | None = None) -> list[StreamPump]:
     """One pump per DynamoDB stream event source in the template."""
     streams = boto3.client("dynamodbstreams", endpoint_url=endpoint, region_name=provisioned.region)
     dynamodb = boto3.client("dynamodb", endpoint_url=endpoint, region_name=provisioned.region)
@@ -58,5 +58,3 @@ def stream_pumps(template: dict[str, Any], provisioned: Provisioned, endpoint: s
                 region=provisioned.region))
     return pumps
 
-
-__all__ = ["Provisioned", "provision", "stream_pumps", "load_handler", "resolve"]
