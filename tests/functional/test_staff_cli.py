@@ -432,3 +432,17 @@ def test_a_photo_of_the_wrong_type_is_refused_and_not_recorded(api, cli, repo, t
     assert result.code == 1 and "只能上传 JPG、PNG 或 WebP" in result.err
     assert missing.code == 2 and "无法读取文件" in missing.err
     assert repo.get(reference).photos == []
+
+
+def test_cancel_before_work_starts_through_the_cli(api, cli, repo):
+    from tests.support.flow import CANCEL_STEP
+
+    reference, _ = reported(api)
+
+    without_reason = cli("--as", CANCEL_STEP.actor, "cancel", reference)
+    cancelled = cli(*cli_argv(CANCEL_STEP, reference))
+
+    assert without_reason.code != 0
+    assert cancelled.code == 0, cancelled.err
+    order = repo.get(reference)
+    assert order.status == "cancelled" and order.details["cancel_reason"] == CANCEL_STEP.values["cancel_reason"]
