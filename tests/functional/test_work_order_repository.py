@@ -68,7 +68,10 @@ def test_a_stale_copy_is_not_saved(stack):
 def test_an_alert_is_recorded_once(stack):
     repo = WorkOrderRepository(stack["RepairsTable"])
     repo.add(advanced_order())
+    key = "completion:2026-12-01T08:00:00Z"
+    first, second = repo.get("R-AAAA-BBBB"), repo.get("R-AAAA-BBBB")
 
-    assert repo.mark_alerted("R-AAAA-BBBB", "completion:2026-12-01T08:00:00Z", overdue=True)
-    assert not repo.mark_alerted("R-AAAA-BBBB", "completion:2026-12-01T08:00:00Z", overdue=True)
-    assert "completion:2026-12-01T08:00:00Z" in repo.get("R-AAAA-BBBB").alerted
+    assert repo.mark_alerted(first, key, overdue=True)
+    assert not repo.mark_alerted(second, key, overdue=True)  # read before the first mark
+    assert not repo.mark_alerted(repo.get("R-AAAA-BBBB"), key, overdue=True)
+    assert key in repo.get("R-AAAA-BBBB").alerted

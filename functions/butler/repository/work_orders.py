@@ -94,26 +94,27 @@ class WorkOrderRepository:
         if not self.save(order):
             raise Conflict()
 
-    def mark_alerted(self, reference: str, key: str, *, overdue: bool) -> bool:
-        """Record that ``key`` was alerted; False if it already was, or if the order moved
-        on meanwhile (the next sweep looks again). At most one alert per key."""
+    def mark_alerted(self, order: WorkOrder, key: str, *, overdue: bool) -> bool:
+        """Record that ``key`` was alerted for ``order`` as read; False if it already was,
+        or if the order changed since it was read (the next run looks again). At most
+        one alert per key."""
+        if key in order.alerted:
+            return False
         model = self.model
-        try:
-            item = model.get(reference, consistent_read=True)
-        except DoesNotExist:
-            return False
-        if key in (item.alerted or set()):
-            return False
+        item = model(order.reference)
+        item.version = order.version  # PynamoDB adds "version unchanged" and bumps it
         actions = [model.alerted.add({key})]
         if overdue:
             actions.append(model.overdue.set("overdue"))
-        try:  # PynamoDB adds "version unchanged" and bumps it
+        try:
             item.update(actions=actions, condition=(
                 model.alerted.does_not_exist() | ~model.alerted.contains(key)))
         except UpdateError as error:
             if _check_failed(error):
                 return False
             raise
+        order.alerted.add(key)
+        order.version = item.version
         return True
 
     def unmark_alerted(self, reference: str, key: str) -> None:

@@ -25,11 +25,14 @@ def _local(moment: datetime) -> str:
 
 def alert_emergency(repo: WorkOrderRepository, notifier: Notifier, reference: str) -> bool:
     """Alert staff about a new emergency report, once. True if this call sent it."""
-    order = repo.get(reference)
-    if order is None or not order.emergency or EMERGENCY_KEY in order.alerted:
-        return False
-    if not repo.mark_alerted(reference, EMERGENCY_KEY, overdue=False):
-        return False
+    for _ in range(5):  # a staff edit between the read and the mark: read again
+        order = repo.get(reference)
+        if order is None or not order.emergency or EMERGENCY_KEY in order.alerted:
+            return False
+        if repo.mark_alerted(order, EMERGENCY_KEY, overdue=False):
+            break
+    else:
+        raise RuntimeError(f"could not record the emergency alert of {reference}")  # the stream retries
     _publish_or_unmark(repo, notifier, reference, EMERGENCY_KEY,
                        f"EMERGENCY {order.reference}",
                        f"【紧急报修】{order.reference} {category(order.category).label}，地点：{_where(order)}。"
@@ -46,7 +49,7 @@ def sweep_overdue(repo: WorkOrderRepository, notifier: Notifier, now: datetime) 
         if kind is None:
             continue
         key = f"{kind}:{iso(next_due(order))}"
-        if key in order.alerted or not repo.mark_alerted(reference, key, overdue=True):
+        if not repo.mark_alerted(order, key, overdue=True):
             continue
         label = "响应" if kind == "response" else "完工"
         _publish_or_unmark(repo, notifier, reference, key,
