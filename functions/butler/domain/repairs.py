@@ -13,6 +13,15 @@ from typing import Any, Mapping
 
 from butler.domain import service_levels
 from butler.domain.timefmt import iso
+from butler.domain.cases import (
+    TimelineEntry,
+    number_fields,
+    resident_fields,
+    resident_timeline,
+    step_fields,
+    take_implied_step,
+    take_step,
+)
 from butler.domain.staff import Roster
 from butler.domain.workflow import Action, State, StepField, Workflow
 
@@ -88,7 +97,7 @@ REPAIR_WORKFLOW = Workflow(
                "开始维修"),
         Action("note_situation", "报告特殊情况", ("in_repair",), "in_repair",
                ("technician", "maintenance_lead"), "",
-               (StepField("situation", "特殊情况"),)),
+               (StepField("situation", "特殊情况", staff_note=True),)),
         Action("pause", "暂停维修", ("in_repair",), "paused", ("technician", "maintenance_lead"),
                "维修暂停",
                (StepField("pause_reason", "暂停原因（待料或待入户）", resident_visible=True),)),
@@ -131,17 +140,6 @@ WORK_STATES = ("dispatched", "surveyed", "in_repair", "paused")
 
 
 @dataclass
-class TimelineEntry:
-    at: datetime
-    action: str
-    from_status: str | None
-    to_status: str
-    actor_role: str
-    note: str = ""  # resident-visible
-    actor: str = ""  # staff id, "resident" or "system"
-
-
-@dataclass
 class WorkOrder:
     reference: str
     token_hash: str
@@ -162,7 +160,6 @@ class WorkOrder:
     timeline: list[TimelineEntry] = field(default_factory=list)
     staff_notes: list[dict] = field(default_factory=list)  # never shown to residents
     details: dict[str, Any] = field(default_factory=dict)  # values recorded by the steps
-    technician: str | None = None
     alerted: set[str] = field(default_factory=set)  # breaches and emergencies already alerted
     photos: list[dict] = field(default_factory=list)  # butler.domain.photos.Photo records
     version: int | None = None  # concurrency token of the stored copy (None: never stored)
@@ -170,6 +167,10 @@ class WorkOrder:
     @property
     def emergency(self) -> bool:
         return category(self.category).emergency
+
+    @property
+    def technician(self) -> str | None:
+        return self.details.get("technician")
 
 
 @dataclass(frozen=True)
@@ -243,16 +244,7 @@ def resident_view(order: WorkOrder, primary: WorkOrder | None = None) -> dict:
         "created_at": iso(order.created_at),
         "respond_by": iso(order.respond_by),
         "complete_by": iso(order.complete_by),
-        "timeline": [
-            {
-                "at": iso(entry.at),
-                "status": entry.to_status,
-                "status_label": REPAIR_WORKFLOW.state(entry.to_status).label,
-                "note": entry.note,
-            }
-            for entry in order.timeline
-            if entry.note or entry.from_status != entry.to_status
-        ],
+        "timeline": resident_timeline(order, REPAIR_WORKFLOW),
         "details": {name: order.details[name] for name in RESIDENT_FIELDS if name in order.details},
         "resident_actions": [a.code for a in REPAIR_WORKFLOW.available(order.status, "resident")],
     }
@@ -263,45 +255,23 @@ def resident_view(order: WorkOrder, primary: WorkOrder | None = None) -> dict:
     return view
 
 
-RESIDENT_FIELDS = tuple(f.name for a in REPAIR_WORKFLOW.actions for f in a.fields if f.resident_visible)
-STEP_FIELDS = tuple(dict.fromkeys(f.name for a in REPAIR_WORKFLOW.actions for f in a.fields))
-NUMBER_FIELDS = tuple(dict.fromkeys(f.name for a in REPAIR_WORKFLOW.actions for f in a.fields
-                                    if f.kind in ("minutes", "rating")))
+RESIDENT_FIELDS = resident_fields(REPAIR_WORKFLOW)
+STEP_FIELDS = step_fields(REPAIR_WORKFLOW)
+NUMBER_FIELDS = number_fields(REPAIR_WORKFLOW)
 
 
 def advance(order: WorkOrder, action_code: str, *, role: str, now: datetime, actor: str = "",
             values: Mapping[str, Any] | None = None, roster: Roster | None = None,
             note: str = "", staff_note: str = "") -> WorkOrder:
-    """Take one workflow step: check it and its fields, move the status, record it."""
-    action = REPAIR_WORKFLOW.take(order.status, action_code, role)
-    return _apply(order, action, role=role, now=now, actor=actor or role, values=values or {},
-                  roster=roster, note=note, staff_note=staff_note)
-
-
-def advance_to(order: WorkOrder, target: str, *, role: str, now: datetime, actor: str,
-               values: Mapping[str, Any], roster: Roster | None = None, note: str = "",
-               staff_note: str = "") -> Action:
-    """The step implied by a new status (a console edit); checked like ``advance``."""
-    action = REPAIR_WORKFLOW.step_between(order.status, target, role)
-    _apply(order, action, role=role, now=now, actor=actor, values=values, roster=roster,
-           note=note, staff_note=staff_note)
-    return action
-
-
-def _apply(order: WorkOrder, action: Action, *, role: str, now: datetime, actor: str,
-           values: Mapping[str, Any], roster: Roster | None, note: str, staff_note: str) -> WorkOrder:
-    checked = {f.name: f.check(values.get(f.name), roster) for f in action.fields}
-    if action.code == "note_situation":  # a situation is for the maintenance lead, not the resident
-        staff_note = "；".join(filter(None, [f"特殊情况：{checked['situation']}", staff_note]))
-    order.details.update({name: value for name, value in checked.items() if value is not None})
-    if checked.get("technician"):
-        order.technician = checked["technician"]
-    order.timeline.append(TimelineEntry(now, action.code, order.status, action.target, role,
-                                        (note or action.resident_note).strip(), actor))
-    if staff_note.strip():
-        order.staff_notes.append({"at": iso(now), "author": actor, "text": staff_note.strip()})
-    order.status = action.target
+    """Take one step of the repair workflow (see ``butler.domain.cases.take_step``)."""
+    take_step(order, REPAIR_WORKFLOW, action_code, role=role, now=now, actor=actor, values=values,
+              roster=roster, note=note, staff_note=staff_note)
     return order
+
+
+def advance_to(order: WorkOrder, target: str, **step: Any) -> Action:
+    """The repair step a new status implies (a console edit)."""
+    return take_implied_step(order, REPAIR_WORKFLOW, target, **step)
 
 
 def next_due(order: WorkOrder) -> datetime | None:

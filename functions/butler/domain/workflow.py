@@ -40,6 +40,7 @@ class StepField:
     required: bool = True
     resident_visible: bool = False
     staff_role: str = ""  # for kind "staff": the role the named person must have
+    staff_note: bool = False  # also copy "label：value" into the staff-only notes
 
     def check(self, value: Any, roster: Mapping[str, Any] | None = None) -> Any:
         """Return the value in stored form, or raise InvalidTransition with a Chinese reason."""
@@ -90,6 +91,7 @@ class Action:
     roles: tuple[str, ...]
     resident_note: str = ""  # shown to the resident in the timeline when taken
     fields: tuple[StepField, ...] = ()
+    owner_only: bool = False  # only the case's first-contact owner (details["owner"]) may take it
 
     def field_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)

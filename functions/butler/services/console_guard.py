@@ -102,4 +102,3 @@ def _restore_unreadable(repo: WorkOrderRepository, old_image: dict[str, Any],
 
 def _put_back_step_fields(order: WorkOrder, before: WorkOrder) -> None:
     order.details = dict(before.details)
-    order.technician = before.technician

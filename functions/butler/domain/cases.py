@@ -1,0 +1,89 @@
+"""What every service case has in common, whatever its workflow: a status, the values its
+steps recorded, a timeline of every step, staff-only notes. Steps are taken here, for
+repairs and complaints alike, by the workflow the case belongs to."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Mapping, Protocol
+
+from butler.domain.errors import NotPermitted
+from butler.domain.staff import Roster
+from butler.domain.timefmt import iso
+from butler.domain.workflow import Action, Workflow
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    action: str
+    from_status: str | None
+    to_status: str
+    actor_role: str
+    note: str = ""  # resident-visible
+    actor: str = ""  # staff id, "resident" or "system"
+
+
+class Case(Protocol):
+    status: str
+    details: dict[str, Any]
+    timeline: list[TimelineEntry]
+    staff_notes: list[dict]
+
+
+def take_step(case: Case, workflow: Workflow, action_code: str, *, role: str, now: datetime,
+              actor: str = "", values: Mapping[str, Any] | None = None,
+              roster: Roster | None = None, note: str = "", staff_note: str = "") -> Action:
+    """Take one step: check it and its fields, move the status, record it."""
+    action = workflow.take(case.status, action_code, role)
+    _record(case, action, role=role, now=now, actor=actor or role, values=values or {},
+            roster=roster, note=note, staff_note=staff_note)
+    return action
+
+
+def take_implied_step(case: Case, workflow: Workflow, target: str, *, role: str, now: datetime,
+                      actor: str, values: Mapping[str, Any], roster: Roster | None = None,
+                      note: str = "", staff_note: str = "") -> Action:
+    """The step a new status implies (a console edit), checked like ``take_step``."""
+    action = workflow.step_between(case.status, target, role)
+    _record(case, action, role=role, now=now, actor=actor, values=values, roster=roster,
+            note=note, staff_note=staff_note)
+    return action
+
+
+def _record(case: Case, action: Action, *, role: str, now: datetime, actor: str,
+            values: Mapping[str, Any], roster: Roster | None, note: str, staff_note: str) -> None:
+    owner = case.details.get("owner")
+    if action.owner_only and owner and actor != owner:
+        raise NotPermitted(f"“{action.label}”只能由首问负责人 {owner} 操作。")
+    checked = {f.name: f.check(values.get(f.name), roster) for f in action.fields}
+    noted = [f"{f.label}：{checked[f.name]}" for f in action.fields if f.staff_note and checked[f.name]]
+    staff_note = "；".join(filter(None, [*noted, staff_note.strip()]))
+    case.details.update({name: value for name, value in checked.items() if value is not None})
+    case.timeline.append(TimelineEntry(now, action.code, case.status, action.target, role,
+                                       (note or action.resident_note).strip(), actor))
+    if staff_note:
+        case.staff_notes.append({"at": iso(now), "author": actor, "text": staff_note})
+    case.status = action.target
+
+
+def step_fields(workflow: Workflow) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(f.name for a in workflow.actions for f in a.fields))
+
+
+def resident_fields(workflow: Workflow) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(f.name for a in workflow.actions for f in a.fields if f.resident_visible))
+
+
+def number_fields(workflow: Workflow) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(f.name for a in workflow.actions for f in a.fields
+                               if f.kind in ("minutes", "rating")))
+
+
+def resident_timeline(case: Case, workflow: Workflow) -> list[dict[str, str]]:
+    return [
+        {"at": iso(e.at), "status": e.to_status, "status_label": workflow.state(e.to_status).label,
+         "note": e.note}
+        for e in case.timeline
+        if e.note or e.from_status != e.to_status
+    ]
