@@ -77,7 +77,7 @@ def resident_fields(workflow: Workflow) -> tuple[str, ...]:
 
 def number_fields(workflow: Workflow) -> tuple[str, ...]:
     return tuple(dict.fromkeys(f.name for a in workflow.actions for f in a.fields
-                               if f.kind in ("minutes", "rating")))
+                               if f.kind in ("minutes", "rating", "hours")))
 
 
 def resident_timeline(case: Case, workflow: Workflow) -> list[dict[str, str]]:

@@ -18,6 +18,7 @@ ROLE_LABELS = {
     "customer_service": "客服",
     "technician": "维修人员",
     "maintenance_lead": "维修主管",
+    "department_head": "部门负责人",
     "system": "系统",
 }
 
@@ -54,7 +55,7 @@ class StepField:
             if len(text) > 500:
                 raise InvalidTransition(f"“{self.label}”不能超过 500 个字。")
             return text
-        if self.kind in ("minutes", "rating"):
+        if self.kind in ("minutes", "rating"):  # whole numbers in a range
             try:
                 number = int(str(value).strip())
             except ValueError:
@@ -63,6 +64,20 @@ class StepField:
             if not low <= number <= high:
                 raise InvalidTransition(f"“{self.label}”应在 {low} 到 {high} 之间。")
             return number
+        if self.kind == "hours":
+            try:
+                hours = int(str(value).strip())
+            except ValueError:
+                raise InvalidTransition(f"“{self.label}”应填写整数小时数。") from None
+            if not 1 <= hours <= 24 * 30:
+                raise InvalidTransition(f"“{self.label}”应在 1 到 720 小时之间。")
+            return hours
+        if self.kind.startswith("choice:"):
+            options = self.kind.removeprefix("choice:").split(",")
+            choice = str(value).strip()
+            if choice not in options:
+                raise InvalidTransition(f"“{self.label}”应为以下之一：{'、'.join(options)}。")
+            return choice
         if self.kind == "reference":
             from butler.domain.identifiers import is_reference, normalize_reference
 

@@ -1,0 +1,265 @@
+"""Inquiries, complaints and suggestions (咨询/投诉/建议), plan §2(一) and §3(一).
+
+Whoever first receives a case owns it to the end (首问负责): simple questions are answered
+on the spot; complex ones are transferred to the department concerned with a reply time
+promised to the resident; the department investigates and proposes a solution; the owner
+replies; the resident confirms satisfied, or not, and it goes back to the owner (跟踪到底，
+直至业主满意). A transfer never changes the owner.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Mapping
+
+from butler.domain.cases import (
+    TimelineEntry,
+    number_fields,
+    resident_fields,
+    resident_timeline,
+    step_fields,
+    take_implied_step,
+    take_step,
+)
+from butler.domain.repairs import mask_phone
+from butler.domain.staff import Roster
+from butler.domain.timefmt import iso
+from butler.domain.workflow import Action, State, StepField, Workflow
+
+KINDS = {"inquiry": "咨询", "complaint": "投诉", "suggestion": "建议"}
+
+
+@dataclass(frozen=True)
+class Department:
+    code: str
+    label: str
+
+
+DEPARTMENTS: tuple[Department, ...] = (
+    Department("customer_service", "客户服务部"),
+    Department("engineering", "工程维修部"),
+    Department("environment", "环境卫生部"),
+    Department("security", "安全秩序部"),
+    Department("community", "社区文化部"),
+)
+_DEPARTMENTS = {d.code: d for d in DEPARTMENTS}
+
+
+@dataclass(frozen=True)
+class Topic:
+    code: str
+    label: str
+    department: str
+
+
+TOPICS: tuple[Topic, ...] = (
+    Topic("fees", "物业费与账单", "customer_service"),
+    Topic("service_attitude", "服务态度", "customer_service"),
+    Topic("repair_quality", "维修质量与进度", "engineering"),
+    Topic("facilities", "公共设施设备", "engineering"),
+    Topic("cleaning", "环境卫生与垃圾分类", "environment"),
+    Topic("greening", "绿化养护", "environment"),
+    Topic("security", "安全与门禁", "security"),
+    Topic("parking", "停车与车辆管理", "security"),
+    Topic("neighbours", "邻里、噪音与装修", "customer_service"),
+    Topic("activities", "社区文化活动", "community"),
+    Topic("other", "其他", "customer_service"),
+)
+_TOPICS = {t.code: t for t in TOPICS}
+
+
+def topic(code: str) -> Topic:
+    return _TOPICS[code]
+
+
+def department(code: str) -> Department:
+    return _DEPARTMENTS[code]
+
+
+# Service levels (one configuration; the site publishes it): a first answer or a transfer
+# within a day, and the reply promised on a transfer, by kind, unless staff set one.
+FIRST_RESPONSE = timedelta(hours=24)
+PROMISED_REPLY = {"inquiry": timedelta(hours=48), "complaint": timedelta(hours=72),
+                  "suggestion": timedelta(days=7)}
+
+FRONT_DESK = ("customer_service", "butler")
+DEPARTMENT_ROLES = ("department_head", "maintenance_lead", "butler", "customer_service")
+DEPARTMENT_CHOICE = "choice:" + ",".join(d.code for d in DEPARTMENTS)
+
+COMPLAINT_WORKFLOW = Workflow(
+    name="complaint",
+    initial="submitted",
+    states=(
+        State("submitted", "网上提交，待认领", "已收到，客服正在查看"),
+        State("received", "已受理", "已受理，由首问负责人跟进到底"),
+        State("answered", "已当场答复，待业主确认", "已答复，请告诉我们是否满意"),
+        State("transferred", "已转交部门", "已转交相关部门，将在约定时间前答复您"),
+        State("investigating", "部门调查核实中", "相关部门正在调查核实"),
+        State("solution_proposed", "部门已提出方案，待负责人答复", "已有处理方案，负责人将答复您"),
+        State("replied", "已答复业主，待确认", "已答复，请告诉我们是否满意"),
+        State("closed", "已办结", "已办结，感谢您的反馈", final=True),
+    ),
+    actions=(
+        Action("claim", "认领（首问负责）", ("submitted",), "received", FRONT_DESK,
+               "已有专人负责，将跟进到底",
+               (StepField("owner", "首问负责人（工号）", kind="staff"),)),
+        Action("answer", "当场答复", ("received",), "answered", FRONT_DESK, "",
+               (StepField("reply", "答复内容", resident_visible=True),), owner_only=True),
+        Action("transfer", "转交部门并约定回复时间", ("received",), "transferred", FRONT_DESK,
+               "已转交相关部门处理",
+               (StepField("department", "转交部门", kind=DEPARTMENT_CHOICE, resident_visible=True),
+                StepField("promised_hours", "约定回复时限（小时）", kind="hours", required=False,
+                          resident_visible=True)), owner_only=True),
+        Action("investigate", "调查核实", ("transferred",), "investigating", DEPARTMENT_ROLES,
+               "相关部门已开始调查核实",
+               (StepField("findings", "调查情况", required=False, staff_note=True),)),
+        Action("propose", "提出解决方案", ("investigating",), "solution_proposed", DEPARTMENT_ROLES,
+               "", (StepField("solution", "解决方案", staff_note=True),)),
+        Action("reply", "答复业主", ("solution_proposed",), "replied", FRONT_DESK, "",
+               (StepField("reply", "答复内容", resident_visible=True),), owner_only=True),
+        Action("confirm_satisfied", "业主确认满意", ("answered", "replied"), "closed", ("resident",),
+               "业主确认满意，已办结",
+               (StepField("rating", "满意度（1–5）", kind="rating", required=False,
+                          resident_visible=True),)),
+        Action("not_satisfied", "业主不满意", ("answered", "replied"), "received", ("resident",),
+               "业主表示不满意，首问负责人继续跟进",
+               (StepField("not_satisfied_reason", "不满意的原因", resident_visible=True),)),
+        Action("close_after_follow_up", "回访后办结", ("answered", "replied"), "closed", FRONT_DESK,
+               "已电话回访，办结",
+               (StepField("follow_up", "电话回访记录", staff_note=True),), owner_only=True),
+    ),
+)
+
+RESIDENT_FIELDS = resident_fields(COMPLAINT_WORKFLOW)
+STEP_FIELDS = step_fields(COMPLAINT_WORKFLOW)
+NUMBER_FIELDS = number_fields(COMPLAINT_WORKFLOW)
+REPLY_STATES = ("transferred", "investigating", "solution_proposed")
+
+
+@dataclass(frozen=True)
+class ComplaintFiling:
+    """What a resident files (or staff record on a resident's behalf); already validated."""
+
+    kind: str
+    topic: str
+    description: str
+    contact_name: str = ""
+    contact_phone: str = ""  # optional for suggestions
+    unit: str | None = None
+    source: str = "resident_site"
+    received_by: str | None = None  # staff id when staff record a call or visit: the owner
+
+
+@dataclass
+class ComplaintCase:
+    reference: str
+    token_hash: str
+    status: str
+    kind: str
+    topic: str
+    description: str
+    contact_name: str
+    contact_phone: str
+    unit: str | None
+    source: str
+    created_at: datetime
+    respond_by: datetime
+    reply_by: datetime | None = None
+    reopen_count: int = 0
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    staff_notes: list[dict] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+    alerted: set[str] = field(default_factory=set)
+    version: int | None = None
+
+    @property
+    def owner(self) -> str | None:
+        return self.details.get("owner")
+
+    @property
+    def department(self) -> str:
+        return self.details.get("department") or topic(self.topic).department
+
+
+def new_case(filing: ComplaintFiling, *, reference: str, token_hash: str, now: datetime) -> ComplaintCase:
+    case = ComplaintCase(
+        reference=reference, token_hash=token_hash, status=COMPLAINT_WORKFLOW.initial,
+        kind=filing.kind, topic=filing.topic, description=filing.description,
+        contact_name=filing.contact_name, contact_phone=filing.contact_phone, unit=filing.unit,
+        source=filing.source, created_at=now, respond_by=now + FIRST_RESPONSE,
+        timeline=[TimelineEntry(now, "submit", None, COMPLAINT_WORKFLOW.initial,
+                                "resident" if filing.received_by is None else "customer_service",
+                                f"{KINDS[filing.kind]}已提交", filing.received_by or "resident")],
+    )
+    if filing.received_by:  # taken by phone or at the desk: the receiver owns it from the start
+        case.details["owner"] = filing.received_by
+        case.timeline.append(TimelineEntry(now, "claim", case.status, "received", "customer_service",
+                                           "已有专人负责，将跟进到底", filing.received_by))
+        case.status = "received"
+    return case
+
+
+def _after(case: ComplaintCase, action: Action, now: datetime) -> None:
+    if action.code == "transfer":
+        hours = case.details.get("promised_hours")
+        promised = timedelta(hours=hours) if hours else PROMISED_REPLY[case.kind]
+        case.reply_by = now + promised
+        case.details["promised_hours"] = int(promised.total_seconds() // 3600)
+    elif action.code == "not_satisfied":
+        case.reopen_count += 1
+        case.respond_by = now + FIRST_RESPONSE  # the owner answers again within a day
+
+
+def advance(case: ComplaintCase, action_code: str, *, role: str, now: datetime, actor: str = "",
+            values: Mapping[str, Any] | None = None, roster: Roster | None = None,
+            note: str = "", staff_note: str = "") -> ComplaintCase:
+    action = take_step(case, COMPLAINT_WORKFLOW, action_code, role=role, now=now, actor=actor,
+                       values=values, roster=roster, note=note, staff_note=staff_note)
+    _after(case, action, now)
+    return case
+
+
+def advance_to(case: ComplaintCase, target: str, *, now: datetime, **step: Any) -> Action:
+    action = take_implied_step(case, COMPLAINT_WORKFLOW, target, now=now, **step)
+    _after(case, action, now)
+    return action
+
+
+def next_due(case: ComplaintCase) -> datetime | None:
+    if case.status in ("submitted", "received"):
+        return case.respond_by
+    if case.status in REPLY_STATES:
+        return case.reply_by
+    return None
+
+
+def breach(case: ComplaintCase, now: datetime) -> str | None:
+    due = next_due(case)
+    if due is None or now <= due:
+        return None
+    return "response" if case.status in ("submitted", "received") else "promised_reply"
+
+
+def resident_view(case: ComplaintCase, roster: Roster | None = None) -> dict:
+    state = COMPLAINT_WORKFLOW.state(case.status)
+    owner = (roster or {}).get(case.owner or "")
+    return {
+        "reference": case.reference,
+        "kind": case.kind,
+        "kind_label": KINDS[case.kind],
+        "topic": case.topic,
+        "topic_label": topic(case.topic).label,
+        "status": case.status,
+        "status_label": state.resident_label,
+        "final": state.final,
+        "owner_name": owner.name if owner else "",
+        "department_label": department(case.department).label,
+        "description": case.description,
+        "contact_phone": mask_phone(case.contact_phone) if case.contact_phone else "",
+        "created_at": iso(case.created_at),
+        "reply_by": iso(case.reply_by) if case.reply_by and case.status in REPLY_STATES else None,
+        "reopen_count": case.reopen_count,
+        "timeline": resident_timeline(case, COMPLAINT_WORKFLOW),
+        "details": {name: case.details[name] for name in RESIDENT_FIELDS if name in case.details},
+        "resident_actions": [a.code for a in COMPLAINT_WORKFLOW.available(case.status, "resident")],
+    }
