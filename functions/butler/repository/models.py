@@ -113,15 +113,35 @@ class PhotoAttribute(MapAttribute):
     by = UnicodeAttribute()
 
 
-class WorkOrderItem(Model):
+class CaseItem(Model):
+    """Attributes every case table shares (repairs, complaints)."""
+
     class Meta:
-        table_name = "unbound"  # replaced per call by work_order_model()
+        table_name = "unbound"  # each concrete model is bound per call to a table name
 
     reference = UnicodeAttribute(hash_key=True)
     token_hash = UnicodeAttribute()
     status = UnicodeAttribute()
     applied_status = UnicodeAttribute()  # the last status the workflow accepted
     queue = UnicodeAttribute()
+    source = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    next_due = UnicodeAttribute(null=True)
+    due_queue = UnicodeAttribute(null=True)
+    overdue = UnicodeAttribute(null=True)
+    alerted = UnicodeSetAttribute(null=True)  # breaches and emergencies already alerted
+    timeline = ListAttribute(of=TimelineEntryAttribute, default=list)
+    staff_notes = ListAttribute(of=StaffNoteAttribute, default=list)
+    # Console inputs, consumed by the staff-edit guard.
+    edited_by = UnicodeAttribute(null=True)
+    resident_note = UnicodeAttribute(null=True)
+    staff_note = UnicodeAttribute(null=True)
+    guard_message = UnicodeAttribute(null=True)  # why the guard put an edit back, in Chinese
+    version = VersionAttribute()
+
+
+class WorkOrderItem(CaseItem):
     category = UnicodeAttribute()
     emergency = BooleanAttribute()
     urgency = UnicodeAttribute()
@@ -132,24 +152,10 @@ class WorkOrderItem(Model):
     contact_name = UnicodeAttribute()
     contact_phone = UnicodeAttribute()
     preferred_time = UnicodeAttribute(default="")
-    source = UnicodeAttribute()
-    created_at = UnicodeAttribute()
-    updated_at = UnicodeAttribute()
     respond_by = UnicodeAttribute()
     complete_by = UnicodeAttribute()
-    next_due = UnicodeAttribute(null=True)
-    due_queue = UnicodeAttribute(null=True)
     technician_open = UnicodeAttribute(null=True)
-    overdue = UnicodeAttribute(null=True)
-    alerted = UnicodeSetAttribute(null=True)  # breaches and emergencies already alerted
-    timeline = ListAttribute(of=TimelineEntryAttribute, default=list)
-    staff_notes = ListAttribute(of=StaffNoteAttribute, default=list)
     photos = ListAttribute(of=PhotoAttribute, default=list)
-    # Console inputs, consumed by the staff-edit guard.
-    edited_by = UnicodeAttribute(null=True)
-    resident_note = UnicodeAttribute(null=True)
-    staff_note = UnicodeAttribute(null=True)
-    guard_message = UnicodeAttribute(null=True)  # why the guard put an edit back, in Chinese
     # Step fields (butler.domain.repairs.STEP_FIELDS), as text so that a value typed in the
     # console as a string still reads; the domain parses numbers.
     technician = UnicodeAttribute(null=True)
@@ -167,7 +173,6 @@ class WorkOrderItem(Model):
     not_fixed_reason = UnicodeAttribute(null=True)
     cancel_reason = UnicodeAttribute(null=True)
     primary_reference = UnicodeAttribute(null=True)
-    version = VersionAttribute()
 
     queue_index = QueueIndex()
     technician_index = TechnicianIndex()

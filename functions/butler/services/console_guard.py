@@ -41,10 +41,10 @@ def check_console_edit(repo: WorkOrderRepository, old_image: dict[str, Any],
     if new.version != old.version:
         return Outcome("ignored")  # written by the application, already checked
 
-    order = new.order
-    tampered = [name for name in PROTECTED if getattr(old.order, name) != getattr(order, name)]
+    order = new.case
+    tampered = [name for name in PROTECTED if getattr(old.case, name) != getattr(order, name)]
     for name in tampered:
-        setattr(order, name, getattr(old.order, name))
+        setattr(order, name, getattr(old.case, name))
     fields_changed = new.values != old.values
     reasons = []
     if tampered:
@@ -62,7 +62,7 @@ def check_console_edit(repo: WorkOrderRepository, old_image: dict[str, Any],
             check_step(repo, order, action)
             kind = "applied"
         except DomainError as error:
-            _put_back_step_fields(order, old.order)
+            _put_back_step_fields(order, old.case)
             kind = "refused"
             reasons.insert(0, f"修改未生效：{error.message}")
     elif new.staff_note.strip():
@@ -92,7 +92,7 @@ def _restore_unreadable(repo: WorkOrderRepository, old_image: dict[str, Any],
         old = repo.decode(old_image)
     except (ValueError, KeyError, TypeError, AttributeError):
         return Outcome("ignored")
-    order = old.order
+    order = old.case
     order.version = int(new_image.get("version", {}).get("N", old.version or 0))
     message = f"修改未生效：有字段的类型不对（例如把数字改成了列表），已恢复。（{now.astimezone(SHANGHAI):%m-%d %H:%M}）"
     if not repo.save(order, guard_message=message):

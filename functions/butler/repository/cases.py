@@ -1,0 +1,236 @@
+"""What every case repository shares: one item per case, written whole with optimistic
+locking, read back into the domain dataclass, and read from stream images the way staff
+left them in the console.
+
+Every write by the application (API, staff CLI, staff-edit guard, sweep) bumps
+``version``; a console edit does not. That is how the guard tells the two apart.
+Subclasses name the model, the domain dataclass, the workflow and the index keys that
+derive from a case.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable, ClassVar, Generic, Iterator, TypeVar
+
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+
+from butler.domain.cases import TimelineEntry, number_fields, step_fields
+from butler.domain.errors import Conflict
+from butler.domain.timefmt import iso, parse_iso, utc_now
+from butler.domain.workflow import Workflow
+from butler.repository.models import CaseItem, StaffNoteAttribute, TimelineEntryAttribute
+
+C = TypeVar("C")
+STRUCTURAL = {"timeline", "staff_notes", "details", "alerted", "version"}
+
+
+class ReferenceTaken(Exception):
+    """A new case's reference is already in use (the caller draws another)."""
+
+
+@dataclass
+class ConsoleImage(Generic[C]):
+    """A stored image as a staff member left it: the case as the workflow last accepted
+    it (``case``), and what the edit asks for."""
+
+    case: C
+    status: str  # the status in the item, possibly edited
+    values: dict[str, Any]  # step fields as found in the item
+    edited_by: str | None
+    resident_note: str
+    staff_note: str
+    version: int | None
+
+
+def _check_failed(error: Exception) -> bool:
+    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+class CaseRepository(Generic[C]):
+    case_type: ClassVar[type]
+    workflow: ClassVar[Workflow]
+    model_for: ClassVar[Callable[[str], type[CaseItem]]]
+    next_due: ClassVar[Callable[[Any], datetime | None]]
+    breach: ClassVar[Callable[[Any, datetime], str | None]]
+    extra: ClassVar[set[str]] = set()  # dataclass fields the subclass maps itself
+
+    def __init__(self, table_name: str):
+        self.model = type(self).model_for(table_name)
+        names = [f for f in dataclasses.fields(self.case_type)
+                 if f.name not in STRUCTURAL | self.extra]
+        self._plain = tuple(f.name for f in names)
+        self._times = tuple(f.name for f in names if "datetime" in str(f.type))
+        self._steps = step_fields(self.workflow)
+        self._numbers = number_fields(self.workflow)
+
+    # ------------------------------------------------------------------ hooks
+    def derived(self, case: C) -> dict[str, Any]:
+        """Index keys and other attributes computed from the case."""
+        return {}
+
+    def loaded(self, item: CaseItem) -> dict[str, Any]:
+        """Dataclass fields in ``extra``, read from the item."""
+        return {}
+
+    # ------------------------------------------------------------------ writes
+    def add(self, case: C) -> None:
+        """Write a new case in one conditional put: all of it or nothing."""
+        item = self._to_item(case)
+        try:
+            item.save(condition=self.model.reference.does_not_exist())
+        except PutError as error:
+            if _check_failed(error):
+                raise ReferenceTaken(case.reference) from error
+            raise
+        case.version = item.version
+
+    def save(self, case: C, *, guard_message: str | None = None,
+             expected_status: str | None = None) -> bool:
+        """Replace the stored case if nobody wrote it since it was read.
+
+        ``expected_status`` also requires the stored status (for the guard, whose input is
+        the edited status). Returns False when the stored copy moved on.
+        """
+        item = self._to_item(case)
+        item.guard_message = guard_message
+        condition = self.model.reference.exists()
+        if expected_status is not None:
+            condition &= self.model.status == expected_status
+        try:
+            item.save(condition=condition)
+        except PutError as error:
+            if _check_failed(error):
+                return False
+            raise
+        case.version = item.version
+        return True
+
+    def save_or_conflict(self, case: C) -> None:
+        if not self.save(case):
+            raise Conflict()
+
+    def mark_alerted(self, case: C, key: str, *, overdue: bool) -> bool:
+        """Record that ``key`` was alerted for ``case`` as read; False if it already was,
+        or if the case changed since it was read (the next run looks again). At most
+        one alert per key."""
+        if key in case.alerted:
+            return False
+        model = self.model
+        item = model(case.reference)
+        item.version = case.version  # PynamoDB adds "version unchanged" and bumps it
+        actions = [model.alerted.add({key})]
+        if overdue:
+            actions.append(model.overdue.set("overdue"))
+        try:
+            item.update(actions=actions, condition=(
+                model.alerted.does_not_exist() | ~model.alerted.contains(key)))
+        except UpdateError as error:
+            if _check_failed(error):
+                return False
+            raise
+        case.alerted.add(key)
+        case.version = item.version
+        return True
+
+    def unmark_alerted(self, reference: str, key: str) -> None:
+        item = self.model.get(reference, consistent_read=True)
+        item.update(actions=[self.model.alerted.delete({key})])
+
+    # ------------------------------------------------------------------ reads
+    def get(self, reference: str) -> C | None:
+        try:
+            item = self.model.get(reference, consistent_read=True)
+        except DoesNotExist:
+            return None
+        return self._from_item(item)
+
+    def due_before(self, moment: datetime) -> Iterator[str]:
+        """References of open cases whose current deadline is before ``moment``."""
+        for item in self.model.open_index.query("open", self.model.next_due < iso(moment)):
+            yield item.reference
+
+    def queue(self, status: str) -> list[C]:
+        return [self._from_item(i) for i in self.model.queue_index.query(status)]
+
+    def overdue(self) -> list[C]:
+        return [self._from_item(i) for i in self.model.overdue_index.query("overdue")]
+
+    def decode(self, image: dict[str, Any]) -> ConsoleImage[C]:
+        """Read a stream image (DynamoDB JSON) the way the console left it."""
+        item = self.model.from_raw_data(image)
+        case = self._from_item(item)
+        status = case.status
+        case.status = item.applied_status
+        return ConsoleImage(
+            case=case, status=status,
+            values={name: getattr(item, name) for name in self._steps},
+            edited_by=item.edited_by, resident_note=item.resident_note or "",
+            staff_note=item.staff_note or "", version=item.version,
+        )
+
+    # ------------------------------------------------------------------ mapping
+    def _to_item(self, case: C) -> CaseItem:
+        values = {name: _stored(getattr(case, name)) for name in self._plain}
+        values.update({name: _as_text(case.details.get(name)) for name in self._steps})
+        if case.version is not None:
+            values["version"] = case.version
+        due = type(self).next_due(case)
+        values.update(
+            applied_status=case.status,
+            queue=case.status,
+            updated_at=iso(utc_now()),
+            next_due=iso(due) if due else None,
+            due_queue="open" if due else None,
+            overdue="overdue" if type(self).breach(case, utc_now()) else None,
+            alerted=set(case.alerted) or None,
+            timeline=[
+                TimelineEntryAttribute(
+                    at=iso(e.at), action=e.action, from_status=e.from_status,
+                    to_status=e.to_status, actor_role=e.actor_role, actor=e.actor, note=e.note,
+                )
+                for e in case.timeline
+            ],
+            staff_notes=[StaffNoteAttribute(**note) for note in case.staff_notes],
+        )
+        values.update(self.derived(case))
+        return self.model(**values)
+
+    def _from_item(self, item: CaseItem) -> C:
+        values = {name: getattr(item, name) for name in self._plain}
+        for name in self._times:
+            values[name] = parse_iso(values[name]) if values[name] else None
+        return self.case_type(
+            **values,
+            timeline=[
+                TimelineEntry(parse_iso(e.at), e.action, e.from_status, e.to_status,
+                              e.actor_role, e.note, e.actor)
+                for e in item.timeline
+            ],
+            staff_notes=[note.as_dict() for note in item.staff_notes],
+            details={name: self._parsed(name, getattr(item, name)) for name in self._steps
+                     if getattr(item, name) not in (None, "")},
+            alerted=set(item.alerted or ()),
+            version=item.version,
+            **self.loaded(item),
+        )
+
+    def _parsed(self, name: str, value: str) -> Any:
+        if name in self._numbers:
+            try:
+                return int(value)
+            except ValueError:
+                return value  # left for the workflow to refuse with a reason
+        return value
+
+
+def _stored(value: object) -> object:
+    return iso(value) if isinstance(value, datetime) else value
+
+
+def _as_text(value: object) -> object:
+    """Step fields are text attributes (a number typed in the console as a string still reads)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
