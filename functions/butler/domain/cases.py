@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Mapping, Protocol
+from typing import Any, Callable, Mapping, Protocol
 
 from butler.domain.errors import NotPermitted
 from butler.domain.staff import Roster
@@ -87,3 +87,18 @@ def resident_timeline(case: Case, workflow: Workflow) -> list[dict[str, str]]:
         for e in case.timeline
         if e.note or e.from_status != e.to_status
     ]
+
+
+@dataclass(frozen=True)
+class CaseKind:
+    """Everything the shared machinery needs to know about one kind of case."""
+
+    name: str
+    prefix: str  # of references: R-…, C-…
+    workflow: Workflow
+    case_type: type
+    advance: Callable[..., Any]  # (case, action_code, *, role, now, actor, values, roster, note, staff_note)
+    advance_to: Callable[..., Action]  # (case, target, *, role, now, actor, values, roster, note, staff_note)
+    next_due: Callable[[Any], datetime | None]
+    breach: Callable[[Any, datetime], str | None]
+    protected: tuple[str, ...] = ()  # fields staff may not change in the console, besides the common ones

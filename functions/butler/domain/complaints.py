@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, Mapping
 
 from butler.domain.cases import (
+    CaseKind,
     TimelineEntry,
     number_fields,
     resident_fields,
@@ -238,6 +239,11 @@ def breach(case: ComplaintCase, now: datetime) -> str | None:
     if due is None or now <= due:
         return None
     return "response" if case.status in ("submitted", "received") else "promised_reply"
+
+
+COMPLAINT = CaseKind("complaint", "C", COMPLAINT_WORKFLOW, ComplaintCase, advance, advance_to,
+                     next_due, breach,
+                     protected=("respond_by", "reply_by", "kind", "topic", "reopen_count"))
 
 
 def resident_view(case: ComplaintCase, roster: Roster | None = None) -> dict:

@@ -14,6 +14,7 @@ from typing import Any, Mapping
 from butler.domain import service_levels
 from butler.domain.timefmt import iso
 from butler.domain.cases import (
+    CaseKind,
     TimelineEntry,
     number_fields,
     resident_fields,
@@ -289,3 +290,7 @@ def breach(order: WorkOrder, now: datetime) -> str | None:
     if due is None or now <= due:
         return None
     return "response" if order.status == "reported" else "completion"
+
+
+REPAIR = CaseKind("repair", "R", REPAIR_WORKFLOW, WorkOrder, advance, advance_to, next_due, breach,
+                  protected=("respond_by", "complete_by", "category", "urgency", "photos"))

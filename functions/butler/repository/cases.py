@@ -16,10 +16,9 @@ from typing import Any, Callable, ClassVar, Generic, Iterator, TypeVar
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
-from butler.domain.cases import TimelineEntry, number_fields, step_fields
+from butler.domain.cases import CaseKind, TimelineEntry, number_fields, step_fields
 from butler.domain.errors import Conflict
 from butler.domain.timefmt import iso, parse_iso, utc_now
-from butler.domain.workflow import Workflow
 from butler.repository.models import CaseItem, StaffNoteAttribute, TimelineEntryAttribute
 
 C = TypeVar("C")
@@ -49,21 +48,18 @@ def _check_failed(error: Exception) -> bool:
 
 
 class CaseRepository(Generic[C]):
-    case_type: ClassVar[type]
-    workflow: ClassVar[Workflow]
+    kind: ClassVar[CaseKind]
     model_for: ClassVar[Callable[[str], type[CaseItem]]]
-    next_due: ClassVar[Callable[[Any], datetime | None]]
-    breach: ClassVar[Callable[[Any, datetime], str | None]]
     extra: ClassVar[set[str]] = set()  # dataclass fields the subclass maps itself
 
     def __init__(self, table_name: str):
         self.model = type(self).model_for(table_name)
-        names = [f for f in dataclasses.fields(self.case_type)
+        names = [f for f in dataclasses.fields(self.kind.case_type)
                  if f.name not in STRUCTURAL | self.extra]
         self._plain = tuple(f.name for f in names)
         self._times = tuple(f.name for f in names if "datetime" in str(f.type))
-        self._steps = step_fields(self.workflow)
-        self._numbers = number_fields(self.workflow)
+        self._steps = step_fields(self.kind.workflow)
+        self._numbers = number_fields(self.kind.workflow)
 
     # ------------------------------------------------------------------ hooks
     def derived(self, case: C) -> dict[str, Any]:
@@ -176,14 +172,14 @@ class CaseRepository(Generic[C]):
         values.update({name: _as_text(case.details.get(name)) for name in self._steps})
         if case.version is not None:
             values["version"] = case.version
-        due = type(self).next_due(case)
+        due = self.kind.next_due(case)
         values.update(
             applied_status=case.status,
             queue=case.status,
             updated_at=iso(utc_now()),
             next_due=iso(due) if due else None,
             due_queue="open" if due else None,
-            overdue="overdue" if type(self).breach(case, utc_now()) else None,
+            overdue="overdue" if self.kind.breach(case, utc_now()) else None,
             alerted=set(case.alerted) or None,
             timeline=[
                 TimelineEntryAttribute(
@@ -201,7 +197,7 @@ class CaseRepository(Generic[C]):
         values = {name: getattr(item, name) for name in self._plain}
         for name in self._times:
             values[name] = parse_iso(values[name]) if values[name] else None
-        return self.case_type(
+        return self.kind.case_type(
             **values,
             timeline=[
                 TimelineEntry(parse_iso(e.at), e.action, e.from_status, e.to_status,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from butler.domain.repairs import REPAIR_WORKFLOW, WORK_STATES, WorkOrder, breach, next_due
+from butler.domain.repairs import REPAIR, WORK_STATES, WorkOrder
 from butler.repository.cases import CaseRepository, ConsoleImage, ReferenceTaken
 from butler.repository.models import PhotoAttribute, WorkOrderItem, work_order_model
 
@@ -11,11 +11,8 @@ __all__ = ["WorkOrderRepository", "ConsoleImage", "ReferenceTaken"]
 
 
 class WorkOrderRepository(CaseRepository[WorkOrder]):
-    case_type = WorkOrder
-    workflow = REPAIR_WORKFLOW
+    kind = REPAIR
     model_for = staticmethod(work_order_model)
-    next_due = staticmethod(next_due)
-    breach = staticmethod(breach)
     extra = {"photos"}
 
     def derived(self, order: WorkOrder) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The staff-edit guard: every edit a staff member makes to a work order in the DynamoDB
+"""The staff-edit guard: every edit a staff member makes to a case (work order, complaint) in the DynamoDB
 console is checked against the workflow.
 
 A console edit is a stream MODIFY whose ``version`` did not move (every application write
@@ -14,15 +14,14 @@ from datetime import datetime
 from typing import Any
 
 from butler.domain.errors import DomainError, InvalidTransition
-from butler.domain.repairs import WorkOrder, advance_to
 from butler.domain.staff import Roster
 from butler.domain.timefmt import SHANGHAI, iso
-from butler.repository.work_orders import WorkOrderRepository
-from butler.services.repairs import check_step
+from butler.repository.cases import CaseRepository
+from butler.services.cases import check_step
 
-# What a console edit may not change: identity, history, deadlines and their basis.
-PROTECTED = ("token_hash", "timeline", "staff_notes", "created_at", "source", "alerted",
-             "respond_by", "complete_by", "category", "urgency", "photos")
+# What a console edit may not change in any case: identity and history (each kind adds its
+# deadlines and their basis, CaseKind.protected).
+PROTECTED = ("token_hash", "timeline", "staff_notes", "created_at", "source", "alerted")
 
 
 @dataclass(frozen=True)
@@ -32,7 +31,7 @@ class Outcome:
     message: str | None = None
 
 
-def check_console_edit(repo: WorkOrderRepository, old_image: dict[str, Any],
+def check_console_edit(repo: CaseRepository, old_image: dict[str, Any],
                        new_image: dict[str, Any], roster: Roster, now: datetime) -> Outcome:
     try:
         old, new = repo.decode(old_image), repo.decode(new_image)
@@ -42,7 +41,8 @@ def check_console_edit(repo: WorkOrderRepository, old_image: dict[str, Any],
         return Outcome("ignored")  # written by the application, already checked
 
     order = new.case
-    tampered = [name for name in PROTECTED if getattr(old.case, name) != getattr(order, name)]
+    tampered = [name for name in (*PROTECTED, *repo.kind.protected)
+                if getattr(old.case, name) != getattr(order, name)]
     for name in tampered:
         setattr(order, name, getattr(old.case, name))
     fields_changed = new.values != old.values
@@ -56,7 +56,7 @@ def check_console_edit(repo: WorkOrderRepository, old_image: dict[str, Any],
             editor = roster.get(new.edited_by or "")
             if editor is None:
                 raise InvalidTransition("修改前，请在 edited_by 填写您的员工工号（例如 gj-li）。")
-            action = advance_to(order, new.status, role=editor.role, actor=editor.id,
+            action = repo.kind.advance_to(order, new.status, role=editor.role, actor=editor.id,
                                 values=new.values, roster=roster, note=new.resident_note,
                                 staff_note=new.staff_note, now=now).code
             check_step(repo, order, action)
@@ -85,7 +85,7 @@ def check_console_edit(repo: WorkOrderRepository, old_image: dict[str, Any],
     return Outcome(kind, action, message)
 
 
-def _restore_unreadable(repo: WorkOrderRepository, old_image: dict[str, Any],
+def _restore_unreadable(repo: CaseRepository, old_image: dict[str, Any],
                         new_image: dict[str, Any], now: datetime) -> Outcome:
     """An edit that broke an attribute's type: put the previous image back."""
     try:
@@ -100,5 +100,5 @@ def _restore_unreadable(repo: WorkOrderRepository, old_image: dict[str, Any],
     return Outcome("refused", None, message)
 
 
-def _put_back_step_fields(order: WorkOrder, before: WorkOrder) -> None:
+def _put_back_step_fields(order: Any, before: Any) -> None:
     order.details = dict(before.details)
