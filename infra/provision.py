@@ -55,6 +55,6 @@ def stream_pumps(template: dict[str, Any], provisioned: Provisioned, endpoint: s
             pumps.append(StreamPump(
                 streams, sqs, stream_arn=stream_arn, handler=handler, function_name=spec.logical_id,
                 settings=source, failure_queue_url=provisioned.messaging.queues.get(queue_id),
-                region=provisioned.region))
+                region=provisioned.region, table_id=table_id))
     return pumps
 

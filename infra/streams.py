@@ -46,7 +46,8 @@ def lambda_record(record: dict[str, Any], stream_arn: str, region: str) -> dict[
 class StreamPump:
     def __init__(self, streams: Any, sqs: Any, *, stream_arn: str, handler: Handler,
                  function_name: str, settings: dict[str, Any], failure_queue_url: str | None,
-                 region: str):
+                 region: str, table_id: str = ""):
+        self.table_id = table_id  # the template's logical id of the table whose stream this is
         self.streams, self.sqs = streams, sqs
         self.stream_arn, self.handler = stream_arn, handler
         self.function_name = function_name

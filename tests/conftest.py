@@ -15,6 +15,14 @@ os.environ.update({
 for _name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
     os.environ.pop(_name, None)
 
+from infra.template import load_template  # noqa: E402
+
+# What every function gets from the template's Globals (the metrics namespace ...), set
+# before any handler module is imported, as Lambda does.
+for _name, _value in load_template()["Globals"]["Function"]["Environment"]["Variables"].items():
+    if _name != "POWERTOOLS_LOG_LEVEL":
+        os.environ.setdefault(_name, str(_value))
+
 import logging  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402

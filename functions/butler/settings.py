@@ -10,6 +10,7 @@ class Settings(BaseModel):
     """Each function gets only the variables it needs; a missing table name fails at use."""
 
     repairs_table: str = ""
+    complaints_table: str = ""
     idempotency_table: str = ""
     alerts_topic_arn: str = ""
     photos_bucket: str = ""
@@ -21,6 +22,7 @@ def load_settings() -> Settings:
     env = os.environ
     values = {
         "repairs_table": env.get("REPAIRS_TABLE", ""),
+        "complaints_table": env.get("COMPLAINTS_TABLE", ""),
         "idempotency_table": env.get("IDEMPOTENCY_TABLE", ""),
         "alerts_topic_arn": env.get("ALERTS_TOPIC_ARN", ""),
         "photos_bucket": env.get("PHOTOS_BUCKET", ""),

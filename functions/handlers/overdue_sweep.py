@@ -1,10 +1,11 @@
-"""OverdueSweepFunction: on a schedule, marks work past its deadline and alerts staff once
-per breach."""
+"""OverdueSweepFunction: on a schedule, marks repairs and complaints past their deadline and
+alerts staff once per breach."""
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from butler.domain.timefmt import parse_iso, utc_now
 from butler.notify import SnsNotifier
+from butler.repository.complaints import ComplaintRepository
 from butler.repository.work_orders import WorkOrderRepository
 from butler.services.alerts import sweep_overdue
 from butler.settings import load_settings
@@ -19,8 +20,9 @@ def handler(event, context):
     settings = load_settings()
     # A scheduled event carries the time it was due; the sweep judges deadlines against it.
     now = parse_iso(event["time"]) if isinstance(event, dict) and event.get("time") else utc_now()
-    sent = sweep_overdue(WorkOrderRepository(settings.repairs_table),
-                         SnsNotifier(settings.alerts_topic_arn), now)
+    notifier = SnsNotifier(settings.alerts_topic_arn)
+    sent = [*sweep_overdue(WorkOrderRepository(settings.repairs_table), notifier, now),
+            *sweep_overdue(ComplaintRepository(settings.complaints_table), notifier, now)]
     metrics.add_metric("OverdueAlerted", MetricUnit.Count, len(sent))
     logger.info("overdue sweep", extra={"alerted": len(sent)})
     return {"alerted": sent}

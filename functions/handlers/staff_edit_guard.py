@@ -1,5 +1,5 @@
-"""StaffEditGuardFunction: the repairs table's stream. Checks console edits against the
-workflow and alerts staff about new emergency reports. Partial batch responses: a failing
+"""StaffEditGuardFunction: the repairs and complaints tables' streams. Checks console edits
+against each case's workflow and alerts staff about new emergency reports. Partial batch responses: a failing
 record is retried alone and finally goes to the on-failure queue; the rest go on."""
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -9,6 +9,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from butler.domain.repairs import REPAIR_WORKFLOW
 from butler.domain.timefmt import utc_now
 from butler.notify import SnsNotifier
+from butler.repository.complaints import ComplaintRepository
 from butler.repository.work_orders import WorkOrderRepository
 from butler.roster import load_roster
 from butler.services.alerts import alert_emergency
@@ -21,12 +22,23 @@ metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
+def repository_for(source_arn: str):
+    """The repository of the table whose stream sent the record."""
+    settings = load_settings()
+    table = source_arn.split(":table/", 1)[-1].split("/stream/", 1)[0]
+    if table == settings.complaints_table:
+        return ComplaintRepository(table)
+    if table == settings.repairs_table:
+        return WorkOrderRepository(table)
+    raise ValueError(f"no case table named {table}")
+
+
 def record_handler(record: DynamoDBRecord) -> None:
     settings = load_settings()
-    repo = WorkOrderRepository(settings.repairs_table)
+    repo = repository_for(record.raw_event["eventSourceARN"])
     images = record.raw_event["dynamodb"]
     reference = images["Keys"]["reference"]["S"]
-    if record.raw_event["eventName"] == "INSERT":
+    if record.raw_event["eventName"] == "INSERT" and isinstance(repo, WorkOrderRepository):
         if alert_emergency(repo, SnsNotifier(settings.alerts_topic_arn), reference):
             logger.info("emergency alerted", extra={"reference": reference})
             metrics.add_metric("EmergencyAlerted", MetricUnit.Count, 1)
@@ -36,7 +48,7 @@ def record_handler(record: DynamoDBRecord) -> None:
             logger.info("console edit checked", extra={
                 "reference": reference, "outcome": outcome.kind, "step": outcome.action})
             metrics.add_metric(f"ConsoleEdit{outcome.kind.capitalize()}", MetricUnit.Count, 1)
-        if _became_final(images):
+        if isinstance(repo, WorkOrderRepository) and _became_final(images):
             order = repo.get(reference)
             closed = close_linked(repo, order, utc_now()) if order else []
             if closed:

@@ -46,12 +46,22 @@ def stack(provisioned):
     return provisioned.tables
 
 
+def _pump(provisioned, endpoint, table_id):
+    (pump,) = [p for p in stream_pumps(load_template(), provisioned, endpoint) if p.table_id == table_id]
+    pump.drain()  # start after what the fixtures wrote
+    return pump
+
+
 @pytest.fixture
 def stream(provisioned, moto_endpoint):
     """The repairs table's stream, delivered to its function like Lambda would."""
-    (pump,) = stream_pumps(load_template(), provisioned, moto_endpoint)
-    pump.drain()  # start after what the fixtures wrote
-    return pump
+    return _pump(provisioned, moto_endpoint, "RepairsTable")
+
+
+@pytest.fixture
+def complaint_stream(provisioned, moto_endpoint):
+    """The complaints table's stream, delivered to its function like Lambda would."""
+    return _pump(provisioned, moto_endpoint, "ComplaintsTable")
 
 
 @pytest.fixture

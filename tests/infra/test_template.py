@@ -128,14 +128,15 @@ def test_security_headers_cover_hsts_csp_nosniff_frames_and_referrer():
 
 def test_the_stream_function_reports_partial_batches_and_never_drops_a_record():
     (guard,) = [s for s in functions(TEMPLATE) if s.events_of("DynamoDB")]
-    (source,) = guard.events_of("DynamoDB")
+    sources = guard.events_of("DynamoDB")
 
-    assert source["Stream"] == {"Fn::GetAtt": ["RepairsTable", "StreamArn"]}
-    assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    assert source["BisectBatchOnFunctionError"] is True
-    assert source["MaximumRetryAttempts"] >= 1
-    destination = source["DestinationConfig"]["OnFailure"]["Destination"]
-    assert TEMPLATE["Resources"][destination["Fn::GetAtt"][0]]["Type"] == "AWS::SQS::Queue"
+    assert {s["Stream"]["Fn::GetAtt"][0] for s in sources} == {"RepairsTable", "ComplaintsTable"}
+    for source in sources:
+        assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert source["BisectBatchOnFunctionError"] is True
+        assert source["MaximumRetryAttempts"] >= 1
+        destination = source["DestinationConfig"]["OnFailure"]["Destination"]
+        assert TEMPLATE["Resources"][destination["Fn::GetAtt"][0]]["Type"] == "AWS::SQS::Queue"
 
 
 def test_every_scheduled_function_has_an_on_failure_destination():

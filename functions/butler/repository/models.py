@@ -190,3 +190,64 @@ def work_order_model(table_name: str) -> type[WorkOrderItem]:
 
 # Used by the template checks: each model class and the environment variable that names its table.
 MODELS_BY_TABLE_ENV = {"REPAIRS_TABLE": WorkOrderItem}
+
+
+class OwnerIndex(GlobalSecondaryIndex):
+    """A first-contact owner's open cases (首问负责), nearest deadline first."""
+
+    class Meta:
+        index_name = "owner-by-due"
+        projection = AllProjection()
+
+    owner_open = UnicodeAttribute(hash_key=True)
+    next_due = UnicodeAttribute(range_key=True)
+
+
+class DepartmentIndex(GlobalSecondaryIndex):
+    """Cases transferred to a department, promised reply first."""
+
+    class Meta:
+        index_name = "department-by-due"
+        projection = AllProjection()
+
+    department_open = UnicodeAttribute(hash_key=True)
+    next_due = UnicodeAttribute(range_key=True)
+
+
+class ComplaintItem(CaseItem):
+    kind = UnicodeAttribute()
+    topic = UnicodeAttribute()
+    description = UnicodeAttribute()
+    contact_name = UnicodeAttribute(default="")
+    contact_phone = UnicodeAttribute(default="")
+    unit = UnicodeAttribute(null=True)
+    respond_by = UnicodeAttribute()
+    reply_by = UnicodeAttribute(null=True)
+    reopen_count = NumberAttribute(default=0)
+    owner_open = UnicodeAttribute(null=True)
+    department_open = UnicodeAttribute(null=True)
+    # Step fields (butler.domain.complaints.STEP_FIELDS), as text.
+    owner = UnicodeAttribute(null=True)
+    reply = UnicodeAttribute(null=True)
+    department = UnicodeAttribute(null=True)
+    promised_hours = UnicodeAttribute(null=True)
+    findings = UnicodeAttribute(null=True)
+    solution = UnicodeAttribute(null=True)
+    rating = UnicodeAttribute(null=True)
+    not_satisfied_reason = UnicodeAttribute(null=True)
+    follow_up = UnicodeAttribute(null=True)
+
+    queue_index = QueueIndex()
+    owner_index = OwnerIndex()
+    department_index = DepartmentIndex()
+    open_index = OpenIndex()
+    overdue_index = OverdueIndex()
+
+
+@lru_cache(maxsize=16)
+def complaint_model(table_name: str) -> type[ComplaintItem]:
+    meta = type("Meta", (), {"table_name": table_name})
+    return type("ComplaintItem", (ComplaintItem,), {"Meta": meta})
+
+
+MODELS_BY_TABLE_ENV["COMPLAINTS_TABLE"] = ComplaintItem

@@ -1,26 +1,34 @@
-"""Alerts to staff: emergencies at once, and each missed deadline exactly once."""
+"""Alerts to staff: emergencies at once, and each missed deadline exactly once (for a
+complaint, a missed promised reply is escalated to the department head and the butler)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
-from butler.domain.repairs import REPAIR_WORKFLOW, WorkOrder, breach, category, next_due
+from butler.domain import complaints, repairs
 from butler.domain.timefmt import SHANGHAI, iso
+from butler.repository.cases import CaseRepository
 from butler.repository.work_orders import WorkOrderRepository
 
 EMERGENCY_KEY = "emergency"
+BREACH_LABELS = {"response": "响应", "completion": "完工", "promised_reply": "约定回复"}
 
 
 class Notifier(Protocol):
     def publish(self, subject: str, message: str) -> None: ...
 
 
-def _where(order: WorkOrder) -> str:
-    return order.unit or order.location
-
-
 def _local(moment: datetime) -> str:
     return f"{moment.astimezone(SHANGHAI):%m-%d %H:%M}"
+
+
+def describe(case: Any) -> str:
+    """One line for staff: what and where, never who (no names or phone numbers)."""
+    if isinstance(case, repairs.WorkOrder):
+        return f"{case.reference} {repairs.category(case.category).label}（{case.unit or case.location}）"
+    department = complaints.department(case.department).label
+    return (f"{case.reference} {complaints.KINDS[case.kind]}·{complaints.topic(case.topic).label}"
+            f"（{department}，首问负责人 {case.owner or '未认领'}）")
 
 
 def alert_emergency(repo: WorkOrderRepository, notifier: Notifier, reference: str) -> bool:
@@ -33,35 +41,34 @@ def alert_emergency(repo: WorkOrderRepository, notifier: Notifier, reference: st
             break
     else:
         raise RuntimeError(f"could not record the emergency alert of {reference}")  # the stream retries
-    _publish_or_unmark(repo, notifier, reference, EMERGENCY_KEY,
-                       f"EMERGENCY {order.reference}",
-                       f"【紧急报修】{order.reference} {category(order.category).label}，地点：{_where(order)}。"
-                       f"请立即电话联系业主（号码见控制台），{_local(order.respond_by)} 前必须响应。")
+    _publish_or_unmark(repo, notifier, reference, EMERGENCY_KEY, f"EMERGENCY {order.reference}",
+                       f"【紧急报修】{describe(order)}。请立即电话联系业主（号码见控制台），"
+                       f"{_local(order.respond_by)} 前必须响应。")
     return True
 
 
-def sweep_overdue(repo: WorkOrderRepository, notifier: Notifier, now: datetime) -> list[str]:
+def sweep_overdue(repo: CaseRepository, notifier: Notifier, now: datetime) -> list[str]:
     """Mark and alert every breach not alerted before; returns the keys alerted now."""
+    kind = repo.kind
     sent = []
     for reference in repo.due_before(now):
-        order = repo.get(reference)
-        kind = breach(order, now) if order else None
-        if kind is None:
+        case = repo.get(reference)
+        breached = kind.breach(case, now) if case else None
+        if breached is None:
             continue
-        key = f"{kind}:{iso(next_due(order))}"
-        if not repo.mark_alerted(order, key, overdue=True):
+        due = kind.next_due(case)
+        key = f"{breached}:{iso(due)}"
+        if not repo.mark_alerted(case, key, overdue=True):
             continue
-        label = "响应" if kind == "response" else "完工"
-        _publish_or_unmark(repo, notifier, reference, key,
-                           f"OVERDUE {order.reference} {kind}",
-                           f"【超时】{order.reference} {category(order.category).label}（{_where(order)}）"
-                           f"承诺{label}时间 {_local(next_due(order))} 已过，当前状态："
-                           f"{REPAIR_WORKFLOW.state(order.status).label}。")
+        escalate = "请部门负责人和物业管家督办。" if breached == "promised_reply" else ""
+        _publish_or_unmark(repo, notifier, reference, key, f"OVERDUE {case.reference} {breached}",
+                           f"【超时】{describe(case)} 承诺{BREACH_LABELS[breached]}时间 {_local(due)} 已过，"
+                           f"当前状态：{kind.workflow.state(case.status).label}。{escalate}")
         sent.append(f"{reference} {key}")
     return sent
 
 
-def _publish_or_unmark(repo: WorkOrderRepository, notifier: Notifier, reference: str, key: str,
+def _publish_or_unmark(repo: CaseRepository, notifier: Notifier, reference: str, key: str,
                        subject: str, message: str) -> None:
     try:
         notifier.publish(subject, message)

@@ -46,6 +46,9 @@ def check_console_edit(repo: CaseRepository, old_image: dict[str, Any],
     for name in tampered:
         setattr(order, name, getattr(old.case, name))
     fields_changed = new.values != old.values
+    # A step records only its own fields: every other step field keeps its stored value
+    # (so a transfer can never change the owner, nor a survey the technician).
+    order.details = dict(old.case.details)
     reasons = []
     if tampered:
         reasons.append(f"这些字段不能在控制台修改，已恢复：{'、'.join(tampered)}。")

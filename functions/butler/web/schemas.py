@@ -7,14 +7,31 @@ from typing import Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+from butler.domain.complaints import KINDS, TOPICS, ComplaintFiling
 from butler.domain.repairs import RepairReport, category_codes
 
 CategoryCode = Literal[category_codes()]  # type: ignore[valid-type]
+KindCode = Literal[tuple(KINDS)]  # type: ignore[valid-type]
+TopicCode = Literal[tuple(t.code for t in TOPICS)]  # type: ignore[valid-type]
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 UNIT = re.compile(r"^[0-9A-Za-z]{1,4}-[0-9A-Za-z]{1,3}-[0-9A-Za-z]{2,6}$")
 DASHES = str.maketrans({"－": "-", "—": "-", "–": "-", "‐": "-", " ": ""})
+
+
+def checked_unit(value: Optional[str]) -> Optional[str]:
+    value = (value or "").translate(DASHES).upper() or None
+    if value and not UNIT.match(value):
+        raise PydanticCustomError("butler_unit_format", "房号格式为“栋-单元-房号”，例如 3-2-1201。")
+    return value
+
+
+def checked_phone(value: str) -> str:
+    value = value.replace(" ", "")
+    if not (MOBILE.match(value) or LANDLINE.match(value)):
+        raise PydanticCustomError("butler_phone_format", "请填写正确的手机号（11 位）或固定电话，例如 13812345678。")
+    return value
 
 
 class RepairReportIn(BaseModel):
@@ -39,11 +56,9 @@ class RepairReportIn(BaseModel):
     @classmethod
     def _unit(cls, value: Optional[str], info: ValidationInfo) -> Optional[str]:
         home = info.data.get("location_type") == "home"
-        value = (value or "").translate(DASHES).upper() or None
+        value = checked_unit(value)
         if home and not value:
             raise PydanticCustomError("butler_unit_required", "请填写栋-单元-房号，例如 3-2-1201。")
-        if value and not UNIT.match(value):
-            raise PydanticCustomError("butler_unit_format", "房号格式为“栋-单元-房号”，例如 3-2-1201。")
         return value if home else None
 
     @field_validator("location")
@@ -56,10 +71,7 @@ class RepairReportIn(BaseModel):
     @field_validator("contact_phone")
     @classmethod
     def _phone(cls, value: str) -> str:
-        value = value.replace(" ", "")
-        if not (MOBILE.match(value) or LANDLINE.match(value)):
-            raise PydanticCustomError("butler_phone_format", "请填写正确的手机号（11 位）或固定电话，例如 13812345678。")
-        return value
+        return checked_phone(value)
 
     def to_domain(self) -> RepairReport:
         return RepairReport(
@@ -161,3 +173,86 @@ class PhotoUploadOut(BaseModel):
     method: str = Field(description="PUT")
     url: str = Field(description="同源的预签名上传地址，10 分钟内有效")
     headers: dict[str, str] = Field(description="上传时必须带的请求头")
+
+
+class ComplaintIn(BaseModel):
+    """An inquiry, complaint or suggestion from the community site."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    kind: KindCode = Field(description="inquiry 咨询、complaint 投诉、suggestion 建议")
+    topic: TopicCode = Field(description="主题，决定转交哪个部门")
+    description: str = Field(min_length=5, max_length=1000, description="具体情况")
+    contact_name: str = Field("", max_length=20, validate_default=True, repr=False,
+                              description="联系人（咨询、投诉必填）")
+    contact_phone: str = Field("", max_length=20, validate_default=True, repr=False,
+                               description="联系电话（咨询、投诉必填）")
+    unit: Optional[str] = Field(None, max_length=20, description="栋-单元-房号（选填）")
+
+    @field_validator("contact_name")
+    @classmethod
+    def _name(cls, value: str, info: ValidationInfo) -> str:
+        if not value and info.data.get("kind") in ("inquiry", "complaint"):
+            raise PydanticCustomError("butler_name_required", "请留下称呼，方便负责人联系您。")
+        return value
+
+    @field_validator("contact_phone")
+    @classmethod
+    def _phone(cls, value: str, info: ValidationInfo) -> str:
+        if not value:
+            if info.data.get("kind") in ("inquiry", "complaint"):
+                raise PydanticCustomError("butler_phone_required", "请留下联系电话，负责人会给您答复。")
+            return value
+        return checked_phone(value)
+
+    @field_validator("unit")
+    @classmethod
+    def _unit(cls, value: Optional[str]) -> Optional[str]:
+        return checked_unit(value)
+
+    def to_domain(self) -> ComplaintFiling:
+        return ComplaintFiling(kind=self.kind, topic=self.topic, description=self.description,
+                               contact_name=self.contact_name, contact_phone=self.contact_phone,
+                               unit=self.unit)
+
+
+class ComplaintCreatedOut(BaseModel):
+    reference: str = Field(description="编号，可电话报给客服")
+    token: str = Field(description="查询码：只返回这一次，请妥善保存")
+    status: str
+    status_label: str
+    created_at: str
+    respond_by: str = Field(description="首次答复或转交的期限（UTC）")
+
+
+class ComplaintViewOut(BaseModel):
+    reference: str
+    kind: str
+    kind_label: str
+    topic: str
+    topic_label: str
+    status: str
+    status_label: str
+    final: bool
+    owner_name: str = Field(description="首问负责人")
+    department_label: str
+    description: str
+    contact_phone: str
+    created_at: str
+    reply_by: Optional[str] = Field(description="约定回复时间（UTC），转交部门后才有")
+    reopen_count: int
+    timeline: list[TimelineEntryOut]
+    details: dict[str, Union[str, int]]
+    resident_actions: list[str]
+
+
+class SatisfiedIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rating: Optional[int] = Field(None, ge=1, le=5, description="满意度 1–5（选填）")
+
+
+class NotSatisfiedIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: str = Field(min_length=2, max_length=300, description="哪里还不满意")

@@ -1,23 +1,19 @@
 """Public repair routes: report a repair, follow its progress."""
 
-import json
-from typing import Annotated, Optional
+from typing import Annotated
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.metrics import MetricUnit
 
 from butler.domain.repairs import REPAIR_WORKFLOW, resident_view
-from butler.domain.timefmt import iso
 from butler.repository.photo_store import PhotoStore
 from butler.repository.work_orders import WorkOrderRepository
 from butler.services import repairs as service
 from butler.services.shared_faults import primary_of
 from butler.settings import load_settings
-from butler.web.errors import JSON_TYPE, ApiError
-from butler.web.idempotency import header, idempotency_key, submit_once
+from butler.web.cases import TRACKING_SECURITY, bearer_token, created_body, created_once, json_response
 from butler.web.schemas import (
     NotFixedIn,
     PhotoIn,
@@ -32,9 +28,6 @@ from butler.web.schemas import (
 router = Router()
 logger = Logger(child=True)
 metrics = Metrics()
-
-TRACKING_SECURITY = [{"trackingToken": []}]
-
 
 @router.post(
     "/api/repairs",
@@ -56,21 +49,10 @@ def report_repair(report: Annotated[RepairReportIn, Body(embed=False)]):
         metrics.add_metric("RepairReported", MetricUnit.Count, 1)
         if order.emergency:
             metrics.add_metric("EmergencyReported", MetricUnit.Count, 1)
-        return {
-            "reference": order.reference,
-            "token": reported.token,
-            "status": order.status,
-            "status_label": REPAIR_WORKFLOW.state(order.status).resident_label,
-            "emergency": order.emergency,
-            "urgency": order.urgency,
-            "created_at": iso(order.created_at),
-            "respond_by": iso(order.respond_by),
-        }
+        return {**created_body(order, reported.token, REPAIR_WORKFLOW),
+                "emergency": order.emergency, "urgency": order.urgency}
 
-    created = submit_once(idempotency_key(router.current_event.headers), report.model_dump(),
-                          create, settings=settings, lambda_context=router.lambda_context)
-    return Response(status_code=201, content_type=JSON_TYPE,
-                    body=json.dumps(created, ensure_ascii=False))
+    return created_once(router, report.model_dump(), create, settings)
 
 
 @router.get(
@@ -90,12 +72,12 @@ def track_repair(reference: Annotated[str, Path(max_length=20)]):
     return _view_response(order, resident_view(order, primary_of(repo, order)))
 
 
-def _view_response(order, view: dict, status: int = 200):
+def _view_response(order, view: dict):
     own = [p for p in order.photos if p["kind"] == "resident"]
     if own:  # a resident sees the photos they attached
         store = PhotoStore(load_settings().photos_bucket)
         view["photos"] = [{"id": p["id"], "url": store.view_url(p)} for p in own]
-    return Response(status_code=status, content_type=JSON_TYPE, body=json.dumps(view, ensure_ascii=False))
+    return json_response(view)
 
 
 @router.post(
@@ -117,7 +99,7 @@ def add_resident_photo(reference: Annotated[str, Path(max_length=20)],
                                size=photo.size, by="resident")
     upload = {"id": record.id, "method": "PUT", "url": PhotoStore(settings.photos_bucket).upload_url(record),
               "headers": {"Content-Type": record.content_type}}
-    return Response(status_code=201, content_type=JSON_TYPE, body=json.dumps(upload))
+    return json_response(upload, 201)
 
 
 VIEW_RESPONSES = {200: {"description": "更新后的报修进度",
@@ -154,10 +136,3 @@ def _resident_step(reference: str, action: str, values: dict):
                                   action, values)
     logger.info("resident step", extra={"reference": order.reference, "step": action})
     return _view_response(order, resident_view(order))
-
-
-def bearer_token(headers: Optional[dict[str, str]]) -> str:
-    scheme, _, token = (header(headers, "Authorization") or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise ApiError(401, "TOKEN_REQUIRED", "请提供查询码（Authorization: Bearer 查询码）。")
-    return token.strip()

@@ -1,0 +1,46 @@
+"""HTTP pieces every case route uses: the tracking token, JSON responses, idempotent
+creation, and what a new case answers."""
+from __future__ import annotations
+
+import json
+from typing import Any, Callable, Optional
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from butler.domain.timefmt import iso
+from butler.domain.workflow import Workflow
+from butler.settings import Settings
+from butler.web.errors import JSON_TYPE, ApiError
+from butler.web.idempotency import header, idempotency_key, submit_once
+
+TRACKING_SECURITY = [{"trackingToken": []}]
+
+
+def bearer_token(headers: Optional[dict[str, str]]) -> str:
+    scheme, _, token = (header(headers, "Authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "TOKEN_REQUIRED", "请提供查询码（Authorization: Bearer 查询码）。")
+    return token.strip()
+
+
+def json_response(body: Any, status: int = 200) -> Response:
+    return Response(status_code=status, content_type=JSON_TYPE, body=json.dumps(body, ensure_ascii=False))
+
+
+def created_once(router: Router, request: dict, create: Callable[[], dict], settings: Settings) -> Response:
+    """201 with what ``create`` returns; a retry with the same Idempotency-Key gets the same."""
+    created = submit_once(idempotency_key(router.current_event.headers), request, create,
+                          settings=settings, lambda_context=router.lambda_context)
+    return json_response(created, 201)
+
+
+def created_body(case: Any, token: str, workflow: Workflow) -> dict:
+    return {
+        "reference": case.reference,
+        "token": token,
+        "status": case.status,
+        "status_label": workflow.state(case.status).resident_label,
+        "created_at": iso(case.created_at),
+        "respond_by": iso(case.respond_by),
+    }

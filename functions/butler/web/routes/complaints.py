@@ -1,0 +1,97 @@
+"""Public routes for inquiries, complaints and suggestions: file one, follow it, say
+whether the answer satisfies you."""
+
+from typing import Annotated
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.metrics import MetricUnit
+
+from butler.domain.complaints import COMPLAINT_WORKFLOW, new_case, resident_view
+from butler.repository.complaints import ComplaintRepository
+from butler.roster import load_roster
+from butler.services.cases import find_for_resident, open_case, resident_step
+from butler.settings import load_settings
+from butler.web.cases import TRACKING_SECURITY, bearer_token, created_body, created_once, json_response
+from butler.web.schemas import (
+    ComplaintCreatedOut,
+    ComplaintIn,
+    ComplaintViewOut,
+    NotSatisfiedIn,
+    SatisfiedIn,
+    error_responses,
+)
+
+router = Router()
+logger = Logger(child=True)
+metrics = Metrics()
+
+TAGS = ["咨询投诉建议"]
+VIEW = {200: {"description": "处理进度", "content": {"application/json": {"model": ComplaintViewOut}}}}
+
+
+def _repo() -> ComplaintRepository:
+    return ComplaintRepository(load_settings().complaints_table)
+
+
+@router.post(
+    "/api/complaints",
+    summary="提交咨询、投诉或建议",
+    description="首问负责：第一位接手的员工负责到底。带上 Idempotency-Key 请求头，重试不会重复登记。",
+    responses={201: {"description": "已收到", "content": {"application/json": {"model": ComplaintCreatedOut}}},
+               **error_responses(400, 409, 413, 415, 422, 503)},
+    tags=TAGS,
+)
+def file_complaint(filing: Annotated[ComplaintIn, Body(embed=False)]):
+    settings = load_settings()
+    repo = ComplaintRepository(settings.complaints_table)
+
+    def create() -> dict:
+        case, token = open_case(repo, lambda **new: new_case(filing.to_domain(), **new))
+        logger.info("case filed", extra={"reference": case.reference, "kind": case.kind, "topic": case.topic})
+        metrics.add_metric("CaseFiled", MetricUnit.Count, 1)
+        return created_body(case, token, COMPLAINT_WORKFLOW)
+
+    return created_once(router, filing.model_dump(), create, settings)
+
+
+@router.get(
+    "/api/complaints/<reference>",
+    summary="查询处理进度",
+    description="凭编号和查询码（Authorization: Bearer 查询码）查看。编号不存在与查询码错误返回相同的 404。",
+    responses={**VIEW, **error_responses(401, 404, 503)}, security=TRACKING_SECURITY, tags=TAGS,
+)
+def track_complaint(reference: Annotated[str, Path(max_length=20)]):
+    case = find_for_resident(_repo(), reference, bearer_token(router.current_event.headers))
+    return json_response(resident_view(case, load_roster()))
+
+
+@router.post(
+    "/api/complaints/<reference>/satisfied",
+    summary="确认满意",
+    description="对答复满意：办结。可以打 1–5 分。",
+    responses={**VIEW, **error_responses(400, 401, 404, 409, 413, 415, 422, 503)},
+    security=TRACKING_SECURITY, tags=TAGS,
+)
+def confirm_satisfied(reference: Annotated[str, Path(max_length=20)],
+                      answer: Annotated[SatisfiedIn, Body(embed=False)]):
+    return _resident_step(reference, "confirm_satisfied", {"rating": answer.rating})
+
+
+@router.post(
+    "/api/complaints/<reference>/not-satisfied",
+    summary="不满意",
+    description="对答复不满意：回到首问负责人继续跟进。",
+    responses={**VIEW, **error_responses(400, 401, 404, 409, 413, 415, 422, 503)},
+    security=TRACKING_SECURITY, tags=TAGS,
+)
+def not_satisfied(reference: Annotated[str, Path(max_length=20)],
+                  answer: Annotated[NotSatisfiedIn, Body(embed=False)]):
+    return _resident_step(reference, "not_satisfied", {"not_satisfied_reason": answer.reason})
+
+
+def _resident_step(reference: str, action: str, values: dict):
+    case = resident_step(_repo(), reference, bearer_token(router.current_event.headers), action, values)
+    logger.info("resident step", extra={"reference": case.reference, "step": action})
+    return json_response(resident_view(case, load_roster()))

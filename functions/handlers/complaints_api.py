@@ -1,0 +1,9 @@
+"""ComplaintsFunction: inquiries, complaints and suggestions under /api/complaints."""
+from aws_lambda_powertools import Logger
+
+from butler.web.app import create_app, lambda_entry
+from butler.web.routes import complaints
+
+logger = Logger()
+app = create_app(complaints.router)
+handler = complaints.metrics.log_metrics(lambda_entry(app, logger))
