@@ -1,43 +1,74 @@
 """Random console edits (valid and not), staff and resident steps, replayed stream records
 and edits racing each other never reach a forbidden state, and the timeline only grows,
-one entry per accepted step."""
+one entry per accepted step — for every kind of case."""
 import itertools
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
+from butler.domain.cases import step_fields
+from butler.domain.complaints import COMPLAINT_WORKFLOW
 from butler.domain.errors import DomainError
-from butler.domain.repairs import REPAIR_WORKFLOW, STEP_FIELDS
+from butler.domain.repairs import REPAIR_WORKFLOW
+from butler.repository.complaints import ComplaintRepository
 from butler.repository.work_orders import WorkOrderRepository
 from butler.roster import load_roster
-from butler.services import repairs as service
+from butler.services.cases import resident_step, take_step
 from tests.support.console import console_edit, item
 from tests.support.flow import PLAN_WALK
 from tests.support.reports import home_report
 
-STATES = [s.code for s in REPAIR_WORKFLOW.states] + ["done", ""]
-STAFF = [*load_roster(), "nobody", None]
-GOOD_VALUES = {k: v for step in PLAN_WALK for k, v in step.values.items()}
-VALUES = st.dictionaries(
-    st.sampled_from(STEP_FIELDS),
-    st.one_of(st.sampled_from([str(v) for v in GOOD_VALUES.values()]), st.sampled_from(["", "0", "9", "x"])),
-    max_size=4,
-)
-ACTIONS = [a.code for a in REPAIR_WORKFLOW.actions]
-ALLOWED = {(source, a.target, a.code) for a in REPAIR_WORKFLOW.actions for source in a.sources}
+ROSTER = load_roster()
+STAFF = [*ROSTER, "nobody", None]
 tags = itertools.count()
 
+REPAIR_VALUES = {k: v for step in PLAN_WALK for k, v in step.values.items()}
+COMPLAINT_VALUES = {"owner": "kf-zhang", "reply": "已答复", "department": "environment",
+                    "promised_hours": 24, "findings": "查明原因", "solution": "处理方案",
+                    "rating": 4, "not_satisfied_reason": "还不行", "follow_up": "电话回访"}
 
-def test_random_edits_never_break_the_workflow(api, dynamodb, stack, stream):
-    table = stack["RepairsTable"]
-    repo = WorkOrderRepository(table)
-    roster = load_roster()
+KINDS = {
+    "repair": dict(
+        workflow=REPAIR_WORKFLOW, repository=WorkOrderRepository, table="RepairsTable",
+        path="/api/repairs", body=home_report, good=REPAIR_VALUES,
+        resident=[("rate", {"rating": 4, "rating_comment": ""}), ("rate", {"rating": 9}),
+                  ("report_not_fixed", {"not_fixed_reason": "还是漏"})]),
+    "complaint": dict(
+        workflow=COMPLAINT_WORKFLOW, repository=ComplaintRepository, table="ComplaintsTable",
+        path="/api/complaints",
+        body=lambda: {"kind": "complaint", "topic": "parking", "description": "地库车位被长期占用。",
+                      "contact_name": "孙先生", "contact_phone": "13911112222"},
+        good=COMPLAINT_VALUES,
+        resident=[("confirm_satisfied", {"rating": 5}), ("confirm_satisfied", {"rating": 0}),
+                  ("not_satisfied", {"not_satisfied_reason": "还没解决"})]),
+}
 
-    class WorkOrderMachine(RuleBasedStateMachine):
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_random_edits_never_break_the_workflow(kind, api, dynamodb, stack, provisioned, moto_endpoint):
+    from infra.provision import stream_pumps
+    from infra.template import load_template
+
+    spec = KINDS[kind]
+    workflow, table = spec["workflow"], stack[spec["table"]]
+    (stream,) = [p for p in stream_pumps(load_template(), provisioned, moto_endpoint)
+                 if p.table_id == spec["table"]]
+    repo = spec["repository"](table)
+    fields = step_fields(workflow)
+    states = [s.code for s in workflow.states] + ["done", ""]
+    actions = [a.code for a in workflow.actions]
+    allowed = {(source, a.target, a.code) for a in workflow.actions for source in a.sources}
+    values = st.dictionaries(
+        st.sampled_from(fields),
+        st.one_of(st.sampled_from([str(v) for v in spec["good"].values()]), st.sampled_from(["", "0", "9", "x"])),
+        max_size=4)
+
+    class CaseMachine(RuleBasedStateMachine):
         def __init__(self):
             super().__init__()
-            created = api.call("POST", "/api/repairs", json_body=home_report(),
+            created = api.call("POST", spec["path"], json_body=spec["body"](),
                                headers={"Content-Type": "application/json"}).json
             self.reference, self.token = created["reference"], created["token"]
             stream.drain()
@@ -45,45 +76,40 @@ def test_random_edits_never_break_the_workflow(api, dynamodb, stack, stream):
             self.timeline = item(dynamodb, table, self.reference)["timeline"]
             self.edits = {}  # tag → target status of a console edit
 
-        def _edit(self, target, editor, values):
+        def _edit(self, target, editor, changes):
             tag = f"edit-{next(tags)}"
             self.edits[tag] = target
             console_edit(dynamodb, table, self.reference, status=target or None, edited_by=editor,
-                         resident_note=tag, **values)
+                         resident_note=tag, **changes)
 
-        @rule(status=st.sampled_from(STATES), editor=st.sampled_from(STAFF), values=VALUES)
-        def console(self, status, editor, values):
-            self._edit(status, editor, values)
+        @rule(status=st.sampled_from(states), editor=st.sampled_from(STAFF), changes=values)
+        def console(self, status, editor, changes):
+            self._edit(status, editor, changes)
             self._deliver()
 
-        @rule(first=st.sampled_from(STATES), second=st.sampled_from(STATES),
-              editor=st.sampled_from(STAFF), values=VALUES)
-        def racing_console_edits(self, first, second, editor, values):
-            self._edit(first, editor, values)
-            self._edit(second, editor, values)
+        @rule(first=st.sampled_from(states), second=st.sampled_from(states),
+              editor=st.sampled_from(STAFF), changes=values)
+        def racing_console_edits(self, first, second, editor, changes):
+            self._edit(first, editor, changes)
+            self._edit(second, editor, changes)
             self._deliver()
 
         @rule(data=st.data())
         def staff_step(self, data):
-            action = data.draw(st.sampled_from(ACTIONS))
-            actor = data.draw(st.sampled_from([s for s in STAFF if s in roster]))
-            values = {k: GOOD_VALUES.get(k) for k in STEP_FIELDS if data.draw(st.booleans())}
+            action = data.draw(st.sampled_from(actions))
+            actor = data.draw(st.sampled_from([s for s in STAFF if s in ROSTER]))
+            chosen = {k: spec["good"].get(k) for k in fields if data.draw(st.booleans())}
             try:
-                service.take_step(repo, self.reference, action, actor=actor, role=roster[actor].role,
-                                  values=values, roster=roster)
+                take_step(repo, self.reference, action, actor=actor, role=ROSTER[actor].role,
+                          values=chosen, roster=ROSTER)
             except DomainError:
                 pass
             self._deliver()
 
-        @rule(rating=st.integers(min_value=0, max_value=6), fixed=st.booleans())
-        def resident(self, rating, fixed):
+        @rule(choice=st.sampled_from(spec["resident"]))
+        def resident(self, choice):
             try:
-                if fixed:
-                    service.resident_step(repo, self.reference, self.token, "rate",
-                                          {"rating": rating, "rating_comment": ""})
-                else:
-                    service.resident_step(repo, self.reference, self.token, "report_not_fixed",
-                                          {"not_fixed_reason": "还是漏"})
+                resident_step(repo, self.reference, self.token, *choice)
             except DomainError:
                 pass
             self._deliver()
@@ -105,7 +131,7 @@ def test_random_edits_never_break_the_workflow(api, dynamodb, stack, stream):
         def status_is_a_state_the_workflow_accepted(self):
             stored = item(dynamodb, table, self.reference)
             assert stored["status"] == stored["applied_status"]
-            assert REPAIR_WORKFLOW.has_state(stored["status"])
+            assert workflow.has_state(stored["status"])
             assert stored["timeline"][-1]["to_status"] == stored["status"]
 
         @invariant()
@@ -114,7 +140,7 @@ def test_random_edits_never_break_the_workflow(api, dynamodb, stack, stream):
             assert timeline[:len(self.timeline)] == self.timeline
             for before, after in zip(timeline, timeline[1:]):
                 assert after["from_status"] == before["to_status"]
-                assert (after["from_status"], after["to_status"], after["action"]) in ALLOWED
+                assert (after["from_status"], after["to_status"], after["action"]) in allowed
             notes = [entry["note"] for entry in timeline if entry["note"].startswith("edit-")]
             assert len(notes) == len(set(notes))
             for entry in timeline:
@@ -122,6 +148,6 @@ def test_random_edits_never_break_the_workflow(api, dynamodb, stack, stream):
                     assert entry["to_status"] == self.edits[entry["note"]]
             self.timeline = timeline
 
-    run_state_machine_as_test(WorkOrderMachine, settings=settings(
+    run_state_machine_as_test(CaseMachine, settings=settings(
         max_examples=12, stateful_step_count=12, deadline=None, derandomize=True,
         suppress_health_check=list(HealthCheck)))
