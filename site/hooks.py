@@ -44,6 +44,22 @@ and, for the pages generated from the workflows and service levels:
 ``service_target(urgency_code, category_code)``
     ``butler.domain.service_levels.target``
 
+and, for inquiries, complaints and suggestions (``butler.domain.complaints``):
+
+``complaint_workflow``
+    ``COMPLAINT_WORKFLOW``
+``complaint_kinds``
+    one ``ComplaintKind(code, label, promised_reply)`` per entry of ``KINDS``, in order
+``complaint_topics``
+    one ``ComplaintTopic(code, label, department)`` per ``TOPICS`` entry, the department
+    being the ``Department`` (code, label) the topic goes to
+``complaint_first_response``
+    ``FIRST_RESPONSE``: first answer or transfer
+
+Shared page blocks are Jinja macros in ``site/overrides/macros/`` (``.html``, so MkDocs
+never publishes them): ``{% import 'workflow-page.html' as wf %}`` gives the stages list,
+the steps table and the Mermaid source of any workflow (see that file).
+
 Undefined variables fail the build (``StrictUndefined``), output is HTML-escaped.
 Jinja's comment marker is ``{#``: in rendered pages write attribute lists as ``{ #id }``.
 
@@ -58,18 +74,20 @@ import re
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 import jinja2
 import yaml
 from markupsafe import Markup
 from mkdocs.exceptions import PluginError
 
-from butler.domain import repairs, service_levels
+from butler.domain import complaints, repairs, service_levels
 from butler.domain.workflow import ROLE_LABELS
 
 SITE_DIR = Path(__file__).resolve().parent
 COMMUNITY_FILE = SITE_DIR / "data" / "community.yml"
 ICON_DIR = SITE_DIR / "overrides" / ".icons" / "butler"
+MACRO_DIR = SITE_DIR / "overrides" / "macros"
 DIALABLE = re.compile(r"^\+?[0-9]{3,15}$")
 
 _state: dict = {}
@@ -226,6 +244,40 @@ def _category_targets() -> list:
     return [(repairs.category(code), t) for code, t in service_levels.CATEGORY_TARGETS.items()]
 
 
+class ComplaintKind(NamedTuple):
+    code: str
+    label: str
+    promised_reply: timedelta  # default reply time promised on a transfer
+
+
+class ComplaintTopic(NamedTuple):
+    code: str
+    label: str
+    department: complaints.Department
+
+
+def _complaint_kinds() -> list[ComplaintKind]:
+    missing = [code for code in complaints.KINDS if code not in complaints.PROMISED_REPLY]
+    unknown = [code for code in complaints.PROMISED_REPLY if code not in complaints.KINDS]
+    if missing or unknown:
+        raise PluginError(f"complaints.PROMISED_REPLY: no time for kinds {missing}; "
+                          f"times for unknown kinds {unknown}")
+    return [ComplaintKind(code, label, complaints.PROMISED_REPLY[code])
+            for code, label in complaints.KINDS.items()]
+
+
+def _complaint_topics() -> list[ComplaintTopic]:
+    topics = []
+    for t in complaints.TOPICS:
+        try:
+            department = complaints.department(t.department)
+        except KeyError:
+            raise PluginError(f"complaints.TOPICS: topic {t.code} names unknown department "
+                              f"{t.department}") from None
+        topics.append(ComplaintTopic(t.code, t.label, department))
+    return topics
+
+
 def _url_for(page, files):
     def url(path: str) -> str:
         target = files.get_file_from_path(path)
@@ -242,6 +294,7 @@ def on_config(config, **kwargs):
     community = load_community()
     _state["community"] = community
     env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(MACRO_DIR)),
         undefined=jinja2.StrictUndefined,
         autoescape=True,
         keep_trailing_newline=True,
@@ -261,6 +314,10 @@ def on_config(config, **kwargs):
         resident_fields_json=resident_fields_json,
         category_targets=_category_targets(),
         service_target=service_levels.target,
+        complaint_workflow=complaints.COMPLAINT_WORKFLOW,
+        complaint_kinds=_complaint_kinds(),
+        complaint_topics=_complaint_topics(),
+        complaint_first_response=complaints.FIRST_RESPONSE,
         tel=tel,
         call_button=call_button,
         icon=icon,
@@ -277,6 +334,7 @@ def on_config(config, **kwargs):
 def on_serve(server, config, builder, **kwargs):
     server.watch(str(COMMUNITY_FILE.parent))
     server.watch(str(ICON_DIR))
+    server.watch(str(MACRO_DIR))
     server.watch(str(SITE_DIR / "diagrams.py"))
     return server
 

@@ -20,6 +20,7 @@ PAGES = {
     "survey": "survey/index.html",
     "emergency": "emergency/index.html",
     "process": "service/repair-process/index.html",
+    "complaint_process": "service/complaint-process/index.html",
     "standards": "service/standards/index.html",
 }
 

@@ -165,11 +165,15 @@ def _code(path: Path) -> str:
 
 def test_scripts_keep_the_token_out_of_query_strings():
     fragment = re.compile(r"'#ref='\s*\+\s*encodeURIComponent\([^)]*\)\s*\+\s*'&token='")
-    for name in ("repair-form.js", "track.js"):
+    for name in ("forms.js", "repair-form.js", "complaint-form.js", "track.js"):
         code = _code(SCRIPTS / name)
         assert "?token" not in code and "?ref" not in code, name
         # every "token=" the scripts write is the fragment #ref=...&token=...
-        assert code.count("token=") == len(fragment.findall(code)) >= 1, name
+        assert code.count("token=") == len(fragment.findall(code)), name
+    # The one place that builds the link, used by both forms and the tracking page.
+    assert len(fragment.findall(_code(SCRIPTS / "forms.js"))) == 1
+    assert "link.setAttribute('href', base + trackingFragment(" in _code(SCRIPTS / "forms.js")
+    assert "B.trackingFragment(" in _code(SCRIPTS / "track.js")
     track = _code(SCRIPTS / "track.js")
     assert "Authorization: 'Bearer ' + token" in track
 

@@ -1,26 +1,38 @@
 /*
- * Repair progress (查询进度): reads #ref=...&token=... from the URL fragment (never the
- * query string, so the token does not reach any server log), asks the API with the
- * token in the Authorization header only, and renders status, details and timeline.
- * Keeps a list of {reference, token, created} in localStorage ("我的报修") so a
- * resident can reopen their reports on the same phone. Plain ES2017, no libraries.
+ * Progress (查询进度) of repairs and of inquiries, complaints and suggestions, on one page:
+ * reads #ref=...&token=... from the URL fragment (never the query string, so the token
+ * does not reach any server log), asks the API with the token in the Authorization header
+ * only, and renders status, details and timeline. A reference starting with C- is a
+ * complaint case (/api/complaints/...), anything else a repair (/api/repairs/...).
+ * "My reports" (我的报修和投诉建议) on this device come from forms.js (Butler.reports).
+ * Plain ES2017, no libraries.
  *
- * Also shows the step records residents may read ("details": labels come from the
- * workflow, rendered into #track-record's data-step-fields at build time) and, when the
- * API lists them in "resident_actions", the rating form ("rate") and the "还没修好？"
- * form ("report_not_fixed"). Both POST JSON with the same Bearer header and answer with
- * the full updated view, which is rendered again.
+ * Repairs: the step records residents may read ("details": labels come from the workflow,
+ * rendered into #track-record's data-step-fields at build time) and, when the API lists
+ * them in "resident_actions", the rating form ("rate") and the "还没修好？" form
+ * ("report_not_fixed").
+ * Complaints: kind, topic, the first-contact owner, the department, the promised reply
+ * time, the owner's reply (details.reply), and the "满意，办结" form ("confirm_satisfied",
+ * optional rating) and the "还不满意？" form ("not_satisfied").
+ * Every resident step POSTs JSON with the same Bearer header and answers with the full
+ * updated view, which is rendered again; a 409 (the case moved on) reloads the view.
  */
 (function () {
   'use strict';
 
   const form = document.getElementById('track-form');
-  if (!form) return;
+  if (!form || !window.Butler) return;
+  const B = window.Butler;
 
-  const API = '/api/repairs/';
-  const STORAGE_KEY = 'butler.repairs.v1'; // shared with repair-form.js
-  const MAX_STORED = 30;
-  const NOT_FOUND = '没有找到这条报修：请核对编号和查询码。';
+  const APIS = { repair: '/api/repairs/', complaint: '/api/complaints/' };
+  const NOT_FOUND = {
+    repair: '没有找到这条报修：请核对编号和查询码。',
+    complaint: '没有找到这条咨询、投诉或建议：请核对编号和查询码。',
+  };
+  const KIND_TAGS = { repair: '报修', complaint: '投诉建议' };
+  // Complaint step fields shown in their own place rather than in the record list
+  // (promised_hours: as the promised reply time, #track-reply-by).
+  const SHOWN_ELSEWHERE = ['reply', 'department', 'promised_hours'];
 
   const $ = (id) => document.getElementById(id);
   const result = $('track-result');
@@ -32,37 +44,42 @@
   let busy = false;
   let posting = false;
 
-  const recordSection = $('track-record-section');
-  const recordList = $('track-record');
-  const actionsBox = $('resident-actions');
   const actionError = $('action-error');
   const actionDone = $('action-done');
+  // Repairs
+  const actionsBox = $('resident-actions');
   const rateForm = $('rate-form');
   const notFixedBox = $('not-fixed');
   const notFixedForm = $('not-fixed-form');
   const notFixedToggle = $('not-fixed-toggle');
   const notFixedReason = $('not-fixed-reason');
   const ratingComment = $('rating-comment');
-  let stepFields = [];
-  try {
-    stepFields = JSON.parse(recordList.dataset.stepFields || '[]');
-  } catch (e) {
-    stepFields = [];
+  // Complaints
+  const complaintBox = $('complaint-actions');
+  const satisfiedForm = $('satisfied-form');
+  const notSatisfiedBox = $('not-satisfied');
+  const notSatisfiedForm = $('not-satisfied-form');
+  const notSatisfiedToggle = $('not-satisfied-toggle');
+  const notSatisfiedReason = $('not-satisfied-reason');
+
+  function stepFieldsOf(list) {
+    try {
+      return JSON.parse(list.dataset.stepFields || '[]');
+    } catch (e) {
+      return [];
+    }
   }
+  const repairRecord = { section: $('track-record-section'), list: $('track-record') };
+  repairRecord.fields = stepFieldsOf(repairRecord.list);
+  const complaintRecord = { section: $('track-complaint-record-section'), list: $('track-complaint-record') };
+  complaintRecord.fields = stepFieldsOf(complaintRecord.list)
+    .filter((f) => SHOWN_ELSEWHERE.indexOf(f.name) < 0);
 
   form.noValidate = true;
 
   // ------------------------------------------------------------------ helpers
 
-  function localTime(iso) {
-    // Asia/Shanghai is UTC+8 all year (no daylight saving since 1991).
-    const t = Date.parse(iso || '');
-    if (Number.isNaN(t)) return '';
-    const d = new Date(t + 8 * 3600 * 1000);
-    const p = (n) => String(n).padStart(2, '0');
-    return d.getUTCFullYear() + '-' + p(d.getUTCMonth() + 1) + '-' + p(d.getUTCDate()) + ' ' +
-      p(d.getUTCHours()) + ':' + p(d.getUTCMinutes());
-  }
+  const localTime = B.localTime;
 
   // What a resident types: spaces, lower case, dashes anywhere, O/I/L for 0/1.
   function normalizeReference(text) {
@@ -72,70 +89,54 @@
     return cleaned[0] + '-' + body.slice(0, 4) + '-' + body.slice(4);
   }
 
+  function apiFor(ref) { return APIS[B.kindOf(ref)]; }
+
   function fragment() {
     const params = new URLSearchParams(window.location.hash.replace(/^#/, ''));
     return { ref: normalizeReference(params.get('ref') || ''), token: (params.get('token') || '').trim() };
   }
 
-  function fragmentFor(ref, token) {
-    return '#ref=' + encodeURIComponent(ref) + '&token=' + encodeURIComponent(token);
-  }
-
   function setText(id, text) { $(id).textContent = text || '—'; }
+
+  // An optional row of a details list: the <dd> and the <dt> before it.
+  function setRow(id, text) {
+    const dd = $(id);
+    dd.textContent = text || '';
+    dd.hidden = !text;
+    if (dd.previousElementSibling) dd.previousElementSibling.hidden = !text;
+  }
 
   // ------------------------------------------------------------------ device list
 
-  function stored() {
-    try {
-      const list = JSON.parse(window.localStorage.getItem(STORAGE_KEY) || '[]');
-      return Array.isArray(list) ? list.filter((x) => x && x.reference && x.token) : [];
-    } catch (e) {
-      return [];
-    }
-  }
-
-  function save(list) {
-    try {
-      window.localStorage.setItem(STORAGE_KEY, JSON.stringify(list.slice(0, MAX_STORED)));
-    } catch (e) {
-      // Private mode or storage full: nothing to keep, the page still works.
-    }
-  }
-
   function remember(ref, token, created) {
-    const list = stored();
-    const existing = list.find((x) => x.reference === ref);
-    if (existing) {
-      if (existing.token === token) return;
-      existing.token = token;
-    } else {
-      list.unshift({ reference: ref, token: token, created: created || new Date().toISOString() });
-    }
-    save(list);
-    renderList();
+    if (B.reports.remember(ref, token, created)) renderList();
   }
 
   function forget(ref) {
-    save(stored().filter((x) => x.reference !== ref));
+    B.reports.forget(ref);
     renderList();
-    $('my-repairs-status').textContent = '已从本机移除 ' + ref + '。报修本身不受影响，仍可用编号和查询码查询。';
+    $('my-repairs-status').textContent = '已从本机移除 ' + ref + '。记录本身不受影响，仍可用编号和查询码查询。';
   }
 
   function renderList() {
-    const list = stored();
+    const list = B.reports.list();
     const ul = $('my-repairs-list');
     ul.textContent = '';
     list.forEach((item) => {
       const li = document.createElement('li');
       li.className = 'my-repairs__item';
+      li.dataset.kind = B.kindOf(item.reference);
       const a = document.createElement('a');
       a.className = 'my-repairs__link';
-      a.href = fragmentFor(item.reference, item.token);
+      a.href = B.trackingFragment(item.reference, item.token);
       a.textContent = item.reference;
       a.addEventListener('click', () => {
         // Same fragment as now: hashchange will not fire, so reload it ourselves.
         if (window.location.hash === a.hash) show(item.reference, item.token);
       });
+      const tag = document.createElement('span');
+      tag.className = 'my-repairs__kind';
+      tag.textContent = KIND_TAGS[B.kindOf(item.reference)];
       const when = document.createElement('span');
       when.className = 'my-repairs__when';
       const t = localTime(item.created);
@@ -146,7 +147,7 @@
       button.textContent = '忘记';
       button.setAttribute('aria-label', '从本机忘记 ' + item.reference);
       button.addEventListener('click', () => forget(item.reference));
-      li.append(a, when, button);
+      li.append(a, tag, when, button);
       ul.appendChild(li);
     });
     $('my-repairs').hidden = list.length === 0;
@@ -163,16 +164,16 @@
   // ------------------------------------------------------------------ step records
 
   function ratingText(value) {
-    const input = $('rating-' + value);
+    const input = $('rating-' + value) || $('satisfaction-' + value);
     const word = input ? input.dataset.word : '';
     return value + ' 分' + (word ? '（' + word + '）' : '');
   }
 
-  function renderRecord(details) {
-    recordList.textContent = '';
+  function renderRecord(record, details) {
+    record.list.textContent = '';
     let shown = 0;
     const values = details && typeof details === 'object' ? details : {};
-    stepFields.forEach((field) => {
+    record.fields.forEach((field) => {
       if (!Object.prototype.hasOwnProperty.call(values, field.name)) return;
       const value = values[field.name];
       if (value === null || value === undefined || value === '') return;
@@ -181,22 +182,30 @@
       const dd = document.createElement('dd');
       dd.dataset.field = field.name;
       dd.textContent = field.kind === 'rating' ? ratingText(value) : String(value);
-      recordList.append(dt, dd);
+      record.list.append(dt, dd);
       shown += 1;
     });
-    recordSection.hidden = shown === 0;
+    record.section.hidden = shown === 0;
   }
 
   // ------------------------------------------------------------------ resident actions
 
   function renderActions(data) {
     const actions = Array.isArray(data.resident_actions) ? data.resident_actions : [];
-    const canRate = actions.indexOf('rate') !== -1;
-    const canReport = actions.indexOf('report_not_fixed') !== -1;
+    const complaint = B.kindOf(data.reference) === 'complaint';
+    const offered = (code) => actions.indexOf(code) !== -1;
+    const canRate = !complaint && offered('rate');
+    const canReport = !complaint && offered('report_not_fixed');
+    const canConfirm = complaint && offered('confirm_satisfied');
+    const canObject = complaint && offered('not_satisfied');
     rateForm.hidden = !canRate;
     notFixedBox.hidden = !canReport;
     if (!canReport) openNotFixed(false);
     actionsBox.hidden = !(canRate || canReport);
+    satisfiedForm.hidden = !canConfirm;
+    notSatisfiedBox.hidden = !canObject;
+    if (!canObject) openNotSatisfied(false);
+    complaintBox.hidden = !(canConfirm || canObject);
   }
 
   function openNotFixed(open) {
@@ -204,11 +213,17 @@
     notFixedToggle.setAttribute('aria-expanded', open ? 'true' : 'false');
   }
 
+  function openNotSatisfied(open) {
+    notSatisfiedForm.hidden = !open;
+    notSatisfiedToggle.setAttribute('aria-expanded', open ? 'true' : 'false');
+  }
+
+  // id: an input's id, or the name of a fieldset "field-<id>" (rating, satisfaction).
   function actionFieldError(id, message) {
     const err = $('error-' + id);
     err.textContent = message || '';
     err.hidden = !message;
-    const input = $(id === 'rating' ? 'field-rating' : id);
+    const input = $(id) || $('field-' + id);
     const wrapper = input.closest('.field');
     if (wrapper) wrapper.classList.toggle('field--invalid', Boolean(message));
     if (input.tagName !== 'FIELDSET') {
@@ -217,19 +232,21 @@
     }
   }
 
+  const ACTION_FIELDS = ['rating', 'rating-comment', 'not-fixed-reason', 'satisfaction', 'not-satisfied-reason'];
+
   function clearActionMessages() {
     actionError.hidden = true;
     actionError.textContent = '';
     actionDone.hidden = true;
     actionDone.textContent = '';
-    ['rating', 'rating-comment', 'not-fixed-reason'].forEach((id) => actionFieldError(id, ''));
+    ACTION_FIELDS.forEach((id) => actionFieldError(id, ''));
   }
 
   function resetActions() {
     clearActionMessages();
-    rateForm.reset();
-    notFixedForm.reset();
+    [rateForm, notFixedForm, satisfiedForm, notSatisfiedForm].forEach((f) => f.reset());
     openNotFixed(false);
+    openNotSatisfied(false);
   }
 
   function showActionError(message) {
@@ -241,6 +258,8 @@
   // The API's field names → the ids of the inputs they belong to.
   const RATE_FIELDS = { rating: 'rating', comment: 'rating-comment' };
   const NOT_FIXED_FIELDS = { reason: 'not-fixed-reason' };
+  const SATISFIED_FIELDS = { rating: 'satisfaction' };
+  const NOT_SATISFIED_FIELDS = { reason: 'not-satisfied-reason' };
 
   async function postAction(path, body, button, fieldIds, doneMessage) {
     if (posting || !current) return;
@@ -252,7 +271,7 @@
     let response = null;
     let data = null;
     try {
-      response = await fetch(API + encodeURIComponent(ref) + path, {
+      response = await fetch(apiFor(ref) + encodeURIComponent(ref) + path, {
         method: 'POST',
         headers: {
           Authorization: 'Bearer ' + token,
@@ -290,7 +309,7 @@
       else if (fields[name]) message += ' ' + fields[name];
     });
     if (response.status === 409) {
-      // The work order moved on (rated already, sent back to repair...): show where it is now.
+      // The case moved on (rated already, sent back, closed...): show where it is now.
       showActionError(message + ' 页面已更新为最新进度。');
       show(ref, token, { keepMessages: true });
       return;
@@ -298,6 +317,13 @@
     showActionError(message);
   }
 
+  function reasonProblem(reason, what) {
+    if (reason.length < 2) return '请至少写 2 个字，说说' + what + '。';
+    if (reason.length > 300) return '不能超过 300 个字。';
+    return '';
+  }
+
+  // Repairs: rating, "not fixed".
   rateForm.noValidate = true;
   rateForm.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -322,9 +348,7 @@
   notFixedForm.addEventListener('submit', (event) => {
     event.preventDefault();
     const reason = notFixedReason.value.trim();
-    let problem = '';
-    if (reason.length < 2) problem = '请至少写 2 个字，说说哪里还没修好。';
-    else if (reason.length > 300) problem = '不能超过 300 个字。';
+    const problem = reasonProblem(reason, '哪里还没修好');
     actionFieldError('not-fixed-reason', problem);
     if (problem) { notFixedReason.focus(); return; }
     postAction('/not-fixed', { reason: reason }, $('submit-not-fixed'), NOT_FIXED_FIELDS,
@@ -332,14 +356,53 @@
   });
   notFixedReason.addEventListener('input', () => actionFieldError('not-fixed-reason', ''));
 
+  // Complaints: "satisfied" (rating optional), "not satisfied".
+  satisfiedForm.noValidate = true;
+  satisfiedForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const chosen = satisfiedForm.querySelector('input[name="satisfaction"]:checked');
+    const body = chosen ? { rating: Number(chosen.value) } : {};
+    postAction('/satisfied', body, $('submit-satisfied'), SATISFIED_FIELDS, satisfiedForm.dataset.done);
+  });
+  satisfiedForm.addEventListener('change', () => actionFieldError('satisfaction', ''));
+
+  notSatisfiedToggle.addEventListener('click', () => {
+    const open = notSatisfiedForm.hidden;
+    openNotSatisfied(open);
+    if (open) notSatisfiedReason.focus();
+  });
+  notSatisfiedForm.noValidate = true;
+  notSatisfiedForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const reason = notSatisfiedReason.value.trim();
+    const problem = reasonProblem(reason, '哪里不满意');
+    actionFieldError('not-satisfied-reason', problem);
+    if (problem) { notSatisfiedReason.focus(); return; }
+    postAction('/not-satisfied', { reason: reason }, $('submit-not-satisfied'), NOT_SATISFIED_FIELDS,
+      notSatisfiedForm.dataset.done);
+  });
+  notSatisfiedReason.addEventListener('input', () => actionFieldError('not-satisfied-reason', ''));
+
   // ------------------------------------------------------------------ rendering
 
   function render(data) {
+    const complaint = B.kindOf(data.reference) === 'complaint';
+    $('track-result-kind').textContent = complaint ? (data.kind_label || KIND_TAGS.complaint) : KIND_TAGS.repair;
     setText('track-result-reference', data.reference);
     const status = $('track-status');
     status.textContent = data.status_label || data.status || '';
     status.dataset.status = data.status || '';
     status.classList.toggle('track-status--final', Boolean(data.final));
+    $('track-details').hidden = complaint;
+    $('track-complaint-details').hidden = !complaint;
+    if (complaint) renderComplaint(data);
+    else renderRepair(data);
+    renderTimeline($('track-timeline'), data.timeline);
+    renderActions(data);
+    result.hidden = false;
+  }
+
+  function renderRepair(data) {
     setText('track-category', (data.category_label || data.category || '') + (data.emergency ? '（紧急）' : ''));
     setText('track-urgency', data.urgency_label || data.urgency);
     setText('track-location', data.location_detail
@@ -352,7 +415,6 @@
     const complete = localTime(data.complete_by);
     setText('track-complete-by', complete ? complete + ' 之前' : '');
 
-    renderTimeline($('track-timeline'), data.timeline);
     const primary = data.primary;
     $('track-primary-section').hidden = !primary;
     if (primary) {
@@ -361,9 +423,32 @@
       renderTimeline($('track-primary-timeline'), primary.timeline);
     }
     renderPhotos(data.photos);
-    renderRecord(data.details);
-    renderActions(data);
-    result.hidden = false;
+    renderRecord(repairRecord, data.details);
+    $('track-reply-section').hidden = true;
+    complaintRecord.section.hidden = true;
+  }
+
+  function renderComplaint(data) {
+    const details = data.details && typeof data.details === 'object' ? data.details : {};
+    setText('track-kind', data.kind_label || data.kind);
+    setText('track-topic', data.topic_label || data.topic);
+    setText('track-owner', data.owner_name || '正在安排，认领后显示');
+    setText('track-department', data.department_label);
+    const replyBy = localTime(data.reply_by);
+    setRow('track-reply-by', replyBy ? replyBy + ' 之前' : '');
+    setText('track-complaint-description', data.description);
+    setText('track-complaint-phone', data.contact_phone);
+    setText('track-complaint-created', localTime(data.created_at));
+    const reopened = Number(data.reopen_count) || 0;
+    setRow('track-reopen-count', reopened > 0 ? '您提出不满意后，已重新跟进 ' + reopened + ' 次' : '');
+
+    const reply = typeof details.reply === 'string' ? details.reply.trim() : '';
+    $('track-reply').textContent = reply;
+    $('track-reply-section').hidden = !reply;
+    renderRecord(complaintRecord, data.details);
+    $('track-primary-section').hidden = true;
+    $('track-photos-section').hidden = true;
+    repairRecord.section.hidden = true;
   }
 
   function renderPhotos(photos) {
@@ -418,7 +503,7 @@
     let response;
     let data = null;
     try {
-      response = await fetch(API + encodeURIComponent(ref), {
+      response = await fetch(apiFor(ref) + encodeURIComponent(ref), {
         headers: { Authorization: 'Bearer ' + token, Accept: 'application/json' },
         cache: 'no-store',
         credentials: 'same-origin',
@@ -438,7 +523,7 @@
     if (response.ok && data && data.reference) {
       render(data);
       refInput.value = data.reference;
-      form.hidden = true; // "查询其他报修" brings it back
+      form.hidden = true; // "查询其他编号" brings it back
       remember(data.reference, token, data.created_at);
       if (!keepMessages) result.focus();
       return;
@@ -447,7 +532,7 @@
     form.hidden = false;
     const message = data && data.error && data.error.message;
     if (response.status === 404 || response.status === 401 || response.status === 403) {
-      showError(message || NOT_FOUND);
+      showError(message || NOT_FOUND[B.kindOf(ref)]);
     } else {
       showError(message || ('查询没有成功（错误代码 ' + response.status + '），请稍后再试。'));
     }
@@ -477,11 +562,11 @@
     const ref = normalizeReference(refInput.value);
     const token = tokenInput.value.trim();
     refInput.value = ref;
-    fieldError('reference', ref ? '' : '请填写报修编号，例如 R-7KQ4-M2XP。');
+    fieldError('reference', ref ? '' : '请填写编号，例如 R-7KQ4-M2XP。');
     fieldError('token', token ? '' : '请填写查询码。');
     if (!ref) { refInput.focus(); return; }
     if (!token) { tokenInput.focus(); return; }
-    const target = fragmentFor(ref, token);
+    const target = B.trackingFragment(ref, token);
     if (window.location.hash === target) show(ref, token);
     else window.location.hash = target; // hashchange → show()
   });
