@@ -1,0 +1,97 @@
+"""A resident files a complaint on a phone and follows it: the simple path (answered on the
+spot, satisfied) and the long path (transfer → investigation → solution → reply → not
+satisfied → back to the owner → reply → satisfied → closed). Staff steps go through the
+same service the staff CLI uses, against the running local stack."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from butler.domain.complaints import COMPLAINT_WORKFLOW
+from butler.repository.complaints import ComplaintRepository
+from butler.roster import load_roster
+from butler.services.cases import take_step
+from tests.support import privacy
+
+pytestmark = pytest.mark.e2e
+ROSTER = load_roster()
+
+
+@pytest.fixture
+def staff(local_stack, monkeypatch):
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
+        monkeypatch.setenv(name, local_stack.dynamodb_endpoint)
+    repo = ComplaintRepository(local_stack.repairs_table.replace("-repairs", "-complaints"))
+
+    def step(reference, action, actor, **values):
+        take_step(repo, reference, action, actor=actor, role=ROSTER[actor].role, values=values, roster=ROSTER)
+
+    return step
+
+
+def file_complaint(phone, kind="complaint"):
+    phone.goto("/complaints/")
+    phone.check(f"#field-kind-{kind}")
+    phone.select_option("#field-topic", "parking")
+    phone.fill("#field-description", "地下车库 B 区消防通道长期有车辆停放。")
+    phone.fill("#field-contact_name", "孙先生")
+    phone.fill("#field-contact_phone", "13677776666")
+    phone.click("#submit-complaint")
+    expect(phone.locator("#complaint-result")).to_be_visible()
+    reference = phone.locator("#result-reference").inner_text().strip()
+    assert reference.startswith("C-")
+    privacy.remember_token(re.search(r"token=([^&]+)", phone.locator("#tracking-link").get_attribute("href")).group(1))
+    phone.click("#tracking-link")
+    return reference
+
+
+def shows(phone, status):
+    phone.reload()
+    expect(phone.locator("#track-status")).to_have_text(COMPLAINT_WORKFLOW.state(status).resident_label)
+
+
+def test_simple_path_answered_on_the_spot_and_confirmed(phone, staff):
+    reference = file_complaint(phone, kind="inquiry")
+    shows(phone, "submitted")
+
+    staff(reference, "claim", "kf-he", owner="kf-he")
+    shows(phone, "received")
+    expect(phone.locator("#track-owner")).to_have_text("何客服")
+    staff(reference, "answer", "kf-he", reply="消防通道已安排保安每日巡查，违停车辆会联系车主挪走。")
+    shows(phone, "answered")
+    expect(phone.locator("#track-reply")).to_contain_text("每日巡查")
+
+    phone.click("label[for=satisfaction-5]")
+    phone.click("#submit-satisfied")
+    expect(phone.locator("#action-done")).to_be_visible()
+    expect(phone.locator("#track-status")).to_have_text(COMPLAINT_WORKFLOW.state("closed").resident_label)
+
+
+def test_long_path_until_the_resident_is_satisfied(phone, staff):
+    reference = file_complaint(phone)
+    staff(reference, "claim", "kf-zhang", owner="kf-zhang")
+    staff(reference, "transfer", "kf-zhang", department="security")
+    shows(phone, "transferred")
+    expect(phone.locator("#track-reply-by")).to_be_visible()
+    staff(reference, "investigate", "ab-wu", findings="夜间外来车辆")
+    shows(phone, "investigating")
+    staff(reference, "propose", "ab-wu", solution="增设隔离桩")
+    shows(phone, "solution_proposed")
+    staff(reference, "reply", "kf-zhang", reply="本周内在消防通道加装隔离桩。")
+    shows(phone, "replied")
+
+    phone.click("#not-satisfied-toggle")
+    phone.fill("#not-satisfied-reason", "隔离桩装了但晚上还是有车停")
+    phone.click("#submit-not-satisfied")
+    expect(phone.locator("#action-done")).to_be_visible()
+    expect(phone.locator("#track-status")).to_have_text(COMPLAINT_WORKFLOW.state("received").resident_label)
+    expect(phone.locator("#track-owner")).to_have_text("张客服")
+
+    # Back with the owner, who answers again (the owner's reply from "received" is "answer").
+    staff(reference, "answer", "kf-zhang", reply="已安排夜班保安每两小时巡查一次。")
+    shows(phone, "answered")
+    phone.click("#submit-satisfied")
+    expect(phone.locator("#action-done")).to_be_visible()
+    expect(phone.locator("#track-status")).to_have_text(COMPLAINT_WORKFLOW.state("closed").resident_label)
+    expect(phone.locator("#track-reopen-count")).to_be_visible()
+    assert "夜间外来车辆" not in phone.content()  # the department's findings are staff-only
