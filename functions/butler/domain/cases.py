@@ -97,8 +97,24 @@ class CaseKind:
     prefix: str  # of references: R-…, C-…
     workflow: Workflow
     case_type: type
-    advance: Callable[..., Any]  # (case, action_code, *, role, now, actor, values, roster, note, staff_note)
-    advance_to: Callable[..., Action]  # (case, target, *, role, now, actor, values, roster, note, staff_note)
     next_due: Callable[[Any], datetime | None]
     breach: Callable[[Any, datetime], str | None]
     protected: tuple[str, ...] = ()  # fields staff may not change in the console, besides the common ones
+    after_step: Callable[[Any, Action, datetime], None] | None = None  # what a step changes beyond the record
+
+    def advance(self, case: Any, action_code: str, *, role: str, now: datetime, actor: str = "",
+                values: Mapping[str, Any] | None = None, roster: Roster | None = None,
+                note: str = "", staff_note: str = "") -> Any:
+        """Take one step of this kind's workflow (``take_step``) and its consequences."""
+        action = take_step(case, self.workflow, action_code, role=role, now=now, actor=actor,
+                           values=values, roster=roster, note=note, staff_note=staff_note)
+        if self.after_step:
+            self.after_step(case, action, now)
+        return case
+
+    def advance_to(self, case: Any, target: str, *, now: datetime, **step: Any) -> Action:
+        """The step a new status implies (a console edit), with its consequences."""
+        action = take_implied_step(case, self.workflow, target, now=now, **step)
+        if self.after_step:
+            self.after_step(case, action, now)
+        return action

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Mapping
+from typing import Any
 
 from butler.domain.cases import (
     CaseKind,
@@ -19,8 +19,6 @@ from butler.domain.cases import (
     resident_fields,
     resident_timeline,
     step_fields,
-    take_implied_step,
-    take_step,
 )
 from butler.domain.repairs import mask_phone
 from butler.domain.staff import Roster
@@ -200,7 +198,7 @@ def new_case(filing: ComplaintFiling, *, reference: str, token_hash: str, now: d
     return case
 
 
-def _after(case: ComplaintCase, action: Action, now: datetime) -> None:
+def _after_step(case: ComplaintCase, action: Action, now: datetime) -> None:
     if action.code == "transfer":
         hours = case.details.get("promised_hours")
         promised = timedelta(hours=hours) if hours else PROMISED_REPLY[case.kind]
@@ -209,21 +207,6 @@ def _after(case: ComplaintCase, action: Action, now: datetime) -> None:
     elif action.code == "not_satisfied":
         case.reopen_count += 1
         case.respond_by = now + FIRST_RESPONSE  # the owner answers again within a day
-
-
-def advance(case: ComplaintCase, action_code: str, *, role: str, now: datetime, actor: str = "",
-            values: Mapping[str, Any] | None = None, roster: Roster | None = None,
-            note: str = "", staff_note: str = "") -> ComplaintCase:
-    action = take_step(case, COMPLAINT_WORKFLOW, action_code, role=role, now=now, actor=actor,
-                       values=values, roster=roster, note=note, staff_note=staff_note)
-    _after(case, action, now)
-    return case
-
-
-def advance_to(case: ComplaintCase, target: str, *, now: datetime, **step: Any) -> Action:
-    action = take_implied_step(case, COMPLAINT_WORKFLOW, target, now=now, **step)
-    _after(case, action, now)
-    return action
 
 
 def next_due(case: ComplaintCase) -> datetime | None:
@@ -241,9 +224,11 @@ def breach(case: ComplaintCase, now: datetime) -> str | None:
     return "response" if case.status in ("submitted", "received") else "promised_reply"
 
 
-COMPLAINT = CaseKind("complaint", "C", COMPLAINT_WORKFLOW, ComplaintCase, advance, advance_to,
-                     next_due, breach,
-                     protected=("respond_by", "reply_by", "kind", "topic", "reopen_count"))
+COMPLAINT = CaseKind("complaint", "C", COMPLAINT_WORKFLOW, ComplaintCase, next_due, breach,
+                     protected=("respond_by", "reply_by", "kind", "topic", "reopen_count"),
+                     after_step=_after_step)
+advance = COMPLAINT.advance
+advance_to = COMPLAINT.advance_to
 
 
 def resident_view(case: ComplaintCase, roster: Roster | None = None) -> dict:

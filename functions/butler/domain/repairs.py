@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 from butler.domain import service_levels
 from butler.domain.timefmt import iso
@@ -20,10 +20,7 @@ from butler.domain.cases import (
     resident_fields,
     resident_timeline,
     step_fields,
-    take_implied_step,
-    take_step,
 )
-from butler.domain.staff import Roster
 from butler.domain.workflow import Action, State, StepField, Workflow
 
 
@@ -261,20 +258,6 @@ STEP_FIELDS = step_fields(REPAIR_WORKFLOW)
 NUMBER_FIELDS = number_fields(REPAIR_WORKFLOW)
 
 
-def advance(order: WorkOrder, action_code: str, *, role: str, now: datetime, actor: str = "",
-            values: Mapping[str, Any] | None = None, roster: Roster | None = None,
-            note: str = "", staff_note: str = "") -> WorkOrder:
-    """Take one step of the repair workflow (see ``butler.domain.cases.take_step``)."""
-    take_step(order, REPAIR_WORKFLOW, action_code, role=role, now=now, actor=actor, values=values,
-              roster=roster, note=note, staff_note=staff_note)
-    return order
-
-
-def advance_to(order: WorkOrder, target: str, **step: Any) -> Action:
-    """The repair step a new status implies (a console edit)."""
-    return take_implied_step(order, REPAIR_WORKFLOW, target, **step)
-
-
 def next_due(order: WorkOrder) -> datetime | None:
     """The deadline the order is working towards now, if any."""
     if order.status == "reported":
@@ -292,5 +275,7 @@ def breach(order: WorkOrder, now: datetime) -> str | None:
     return "response" if order.status == "reported" else "completion"
 
 
-REPAIR = CaseKind("repair", "R", REPAIR_WORKFLOW, WorkOrder, advance, advance_to, next_due, breach,
+REPAIR = CaseKind("repair", "R", REPAIR_WORKFLOW, WorkOrder, next_due, breach,
                   protected=("respond_by", "complete_by", "category", "urgency", "photos"))
+advance = REPAIR.advance
+advance_to = REPAIR.advance_to
