@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+# Not inside longer runs of letters and digits (request ids, hashes, epoch milliseconds).
+PHONE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
 _tokens: set[str] = set()
 _leaks: list[tuple[str, str]] = []
 

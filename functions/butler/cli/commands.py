@@ -10,20 +10,33 @@ import mimetypes
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from butler.cli import render
-from butler.domain import identifiers, service_levels
-from butler.domain.errors import NotFound
-from butler.domain.repairs import REPAIR_WORKFLOW, SOURCES, WorkOrder, category
+from butler.cli.kinds import COMPLAINT_KIND, KINDS, REPAIR_KIND, Kind, of_reference
+from butler.cli.kinds import not_found as _not_found
+from butler.domain import service_levels
+from butler.domain.complaints import (
+    COMPLAINT_WORKFLOW,
+    DEPARTMENTS,
+    ComplaintCase,
+    new_case,
+    topic,
+)
+from butler.domain.complaints import KINDS as COMPLAINT_KINDS
+from butler.domain.errors import DomainError, InvalidTransition, NotFound, NotPermitted
+from butler.domain.repairs import SOURCES, WorkOrder, category
 from butler.domain.staff import Roster, StaffMember
-from butler.domain.workflow import ROLE_LABELS
+from butler.domain.workflow import ROLE_LABELS, Action
+from butler.repository.cases import CaseRepository
+from butler.repository.complaints import ComplaintRepository
 from butler.repository.work_orders import WorkOrderRepository
-from butler.services.repairs import add_photo, report_repair, take_step
+from butler.services.cases import open_case, take_step
+from butler.services.repairs import add_photo, report_repair
 from butler.settings import load_settings
 
 if TYPE_CHECKING:
@@ -39,15 +52,26 @@ class UsageError(Exception):
 
 @dataclass
 class Context:
-    table: str
+    tables: dict[str, str]  # kind name → table name ("" when not given)
     roster: Roster
     member: StaffMember | None  # who runs the tool (--as), from the roster
     now: datetime
     prog: str
+    repos: dict[str, CaseRepository] = field(default_factory=dict)
 
-    @cached_property
-    def repo(self) -> WorkOrderRepository:
-        return WorkOrderRepository(self.table)
+    def repo(self, kind: Kind) -> CaseRepository:
+        """The repository of one kind of case; its table must have been given."""
+        if kind.name not in self.repos:
+            table = self.tables.get(kind.name)
+            if not table:
+                raise UsageError(f"没有指定{kind.table_label}：请用 {kind.table_option} 表名，"
+                                 f"或设置环境变量 {kind.table_env}。")
+            self.repos[kind.name] = kind.repository(table)
+        return self.repos[kind.name]
+
+    @property
+    def repairs(self) -> WorkOrderRepository:
+        return self.repo(REPAIR_KIND)  # type: ignore[return-value]
 
     def require_member(self, what: str) -> StaffMember:
         if self.member is None:
@@ -72,28 +96,80 @@ def write_csv(text: str) -> None:
 
 
 # ---------------------------------------------------------------------- lists
-def _emit(ctx: Context, args: argparse.Namespace, title: str, orders: list[WorkOrder]) -> int:
+def _emit(ctx: Context, args: argparse.Namespace, kind: Kind, title: str, cases: list) -> int:
+    if kind is COMPLAINT_KIND:
+        text = (render.complaint_csv_text(cases, ctx.now, with_contact=args.with_contact) if args.csv
+                else render.complaint_table(cases, ctx.now, ctx.roster))
+    else:
+        text = (render.csv_text(cases, ctx.now, with_contact=args.with_contact) if args.csv
+                else render.order_table(cases, ctx.now))
     if args.csv:
-        write_csv(render.csv_text(orders, ctx.now, with_contact=args.with_contact))
+        write_csv(text)
     else:
         out(title)
-        out(render.order_table(orders, ctx.now))
+        out(text)
     return OK
 
 
+def _kind(args: argparse.Namespace) -> Kind:
+    return KINDS[getattr(args, "kind", None) or REPAIR_KIND.name]
+
+
 def queue(ctx: Context, args: argparse.Namespace) -> int:
-    label = REPAIR_WORKFLOW.state(args.status).label
-    return _emit(ctx, args, f"队列：{label}（{args.status}），按报修时间排列", ctx.repo.queue(args.status))
+    kind = _kind(args)
+    if not kind.workflow.has_state(args.status):
+        states = "、".join(f"{s.code} {s.label}" for s in kind.workflow.states)
+        raise UsageError(f"{kind.label}没有状态 {args.status}；可用的状态：{states}。")
+    label = kind.workflow.state(args.status).label
+    if kind is REPAIR_KIND:
+        title = f"队列：{label}（{args.status}），按报修时间排列"
+    else:
+        title = f"{kind.label}队列：{label}（{args.status}），按提交时间排列"
+    return _emit(ctx, args, kind, title, ctx.repo(kind).queue(args.status))
 
 
 def mine(ctx: Context, args: argparse.Namespace) -> int:
+    kind = _kind(args)
+    if kind is COMPLAINT_KIND:
+        member = ctx.require_member("查看我负责的咨询投诉建议")
+        return _emit(ctx, args, kind, f"{member.name}（{member.id}）作为首问负责人、尚未办结的咨询投诉建议，"
+                     "按期限排列（等业主确认的在后）", _owned_by(ctx.repo(kind), member.id))
     member = ctx.require_member("查看我的工单")
-    return _emit(ctx, args, f"{member.name}（{member.id}）手上未完工的工单，按期限排列",
-                 ctx.repo.technician_jobs(member.id))
+    result = _emit(ctx, args, kind, f"{member.name}（{member.id}）手上未完工的工单，按期限排列",
+                   ctx.repairs.technician_jobs(member.id))
+    if not args.csv and member.role in COMPLAINT_WORKFLOW.action("claim").roles:
+        out(f"（您负责的咨询投诉建议：{ctx.prog} --as {member.id} mine --kind complaint）")
+    return result
+
+
+def _owned_by(repo: ComplaintRepository, staff_id: str) -> list[ComplaintCase]:
+    """Every case ``staff_id`` owns that is not closed: deadlines first, then the ones
+    waiting for the resident."""
+    due = repo.kind.next_due
+    return sorted(repo.owned_by(staff_id),
+                  key=lambda case: (due(case) is None, due(case) or case.created_at))
 
 
 def overdue(ctx: Context, args: argparse.Namespace) -> int:
-    return _emit(ctx, args, "已超时的工单（超时巡检标记），按期限排列", ctx.repo.overdue())
+    kind = _kind(args)
+    title = "已超时的工单（超时巡检标记），按期限排列" if kind is REPAIR_KIND else \
+        f"已超时的{kind.label}（超时巡检标记：首次答复或约定回复已过期），按期限排列"
+    return _emit(ctx, args, kind, title, ctx.repo(kind).overdue())
+
+
+def department(ctx: Context, args: argparse.Namespace) -> int:
+    """Cases transferred to one department and not yet replied to; without a code, the
+    department of the staff member (--as)."""
+    code = args.department
+    if code is None:
+        by_label = {d.label: d.code for d in DEPARTMENTS}
+        code = by_label.get(ctx.member.department) if ctx.member else None
+        if code is None:
+            raise UsageError("请写部门代码（" + "、".join(f"{d.code} {d.label}" for d in DEPARTMENTS)
+                             + "），或用 --as 工号 按您所在的部门查看。")
+    label = next(d.label for d in DEPARTMENTS if d.code == code)
+    return _emit(ctx, args, COMPLAINT_KIND, f"转交{label}（{code}）、待部门处理或答复的咨询投诉建议，"
+                 "按约定回复时间排列", ctx.repo(COMPLAINT_KIND).with_department(code))
 
 
 def history(ctx: Context, args: argparse.Namespace) -> int:
@@ -105,25 +181,34 @@ def history(ctx: Context, args: argparse.Namespace) -> int:
     unit = args.unit.translate(DASHES).upper()
     if not UNIT.match(unit):
         raise UsageError("房号格式为“栋-单元-房号”，例如 3-2-1201。")
-    return _emit(ctx, args, f"房屋档案 {unit}：该户的全部报修，按报修时间排列", ctx.repo.unit_history(unit))
+    return _emit(ctx, args, REPAIR_KIND, f"房屋档案 {unit}：该户的全部报修，按报修时间排列",
+                 ctx.repairs.unit_history(unit))
 
 
-# ---------------------------------------------------------------------- one order
-def _find(ctx: Context, reference: str) -> WorkOrder:
-    normalized = identifiers.normalize_reference(reference)
-    order = ctx.repo.get(normalized) if identifiers.is_reference(normalized) else None
-    if order is None:
-        raise NotFound(f"没有找到报修编号 {reference}：请核对编号（例如 R-7KQ4-M2XP）。")
-    return order
+# ---------------------------------------------------------------------- one case
+def _find(ctx: Context, text: str, *, only: Kind | None = None) -> tuple[Kind, Any]:
+    """The case behind a reference, of the kind its prefix names (``only``: that kind)."""
+    kind, reference = of_reference(text)
+    if only is not None and kind is not only:
+        raise DomainError(f"{text} 是{kind.label}编号；这里只能用{only.label}编号（例如 {only.example}）。")
+    case = ctx.repo(kind).get(reference)
+    if case is None:
+        raise _not_found(kind, text)
+    return kind, case
 
 
 def show(ctx: Context, args: argparse.Namespace) -> int:
-    order = _find(ctx, args.reference)
-    links, hint = _photo_links(order, args.photos_bucket or load_settings().photos_bucket,
+    kind, case = _find(ctx, args.reference)
+    guard = _guard_message(ctx.repo(kind), case.reference)
+    if kind is COMPLAINT_KIND:
+        out(render.complaint_detail(case, roster=ctx.roster, now=ctx.now, member=ctx.member,
+                                    guard_message=guard, prog=ctx.prog))
+        return OK
+    links, hint = _photo_links(case, args.photos_bucket or load_settings().photos_bucket,
                                args.site_url or os.environ.get("SITE_URL"))
-    out(render.detail(order, roster=ctx.roster, now=ctx.now, member=ctx.member,
-                      guard_message=_guard_message(ctx.repo, order.reference), prog=ctx.prog,
-                      linked=ctx.repo.linked_to(order.reference), photo_links=links, photo_hint=hint))
+    out(render.detail(case, roster=ctx.roster, now=ctx.now, member=ctx.member, guard_message=guard,
+                      prog=ctx.prog, linked=ctx.repairs.linked_to(case.reference),
+                      photo_links=links, photo_hint=hint))
     return OK
 
 
@@ -145,10 +230,10 @@ def _photo_links(order: WorkOrder, bucket: str, site_url: str | None) -> tuple[l
     return links, hint + "。"
 
 
-def _guard_message(repo: WorkOrderRepository, reference: str) -> str | None:
+def _guard_message(repo: CaseRepository, reference: str) -> str | None:
     """Why the staff-edit guard last put a console edit back, if it did.
 
-    ``WorkOrder`` does not carry it, so this reads the one attribute from the item.
+    The case does not carry it, so this reads the one attribute from the item.
     """
     from pynamodb.exceptions import DoesNotExist
 
@@ -160,19 +245,43 @@ def _guard_message(repo: WorkOrderRepository, reference: str) -> str | None:
     return item.guard_message or None
 
 
-def step(ctx: Context, args: argparse.Namespace) -> int:
-    """One workflow step, generated per action: its fields come from the workflow."""
-    action = REPAIR_WORKFLOW.action(args.action_code)
-    member = ctx.require_member(f"“{action.label}”")
-    values = {name: getattr(args, name) for name in args.field_names}
+def _action_of(kind: Kind, code: str, reference: str) -> Action:
+    """The step ``code`` of the reference's kind; a step of another kind is refused."""
     try:
-        order = take_step(ctx.repo, args.reference, action.code, actor=member.id, role=member.role,
-                          values=values, note=args.note or "", staff_note=args.staff_note or "",
-                          roster=ctx.roster, now=ctx.now)
+        return kind.workflow.action(code)
+    except InvalidTransition:
+        owners = [k for k in KINDS.values() if any(a.code == code for a in k.workflow.actions)]
+        label = owners[0].workflow.action(code).label if owners else code
+        steps = "、".join(render.command_name(a) for a in kind.workflow.actions
+                         if render.STAFF_ROLES & set(a.roles))
+        raise InvalidTransition(
+            f"“{label}”是{'、'.join(k.label for k in owners)}的步骤，{reference} 是{kind.label}，"
+            f"不能这样办理。{kind.label}的步骤：{steps}。") from None
+
+
+def step(ctx: Context, args: argparse.Namespace) -> int:
+    """One workflow step, generated per action name: the reference's prefix says which
+    kind of case, and so which workflow's action and fields, it is."""
+    kind, reference = of_reference(args.reference)
+    action = _action_of(kind, args.action_code, reference)
+    member = ctx.require_member(f"“{action.label}”")
+    stray = [name for name in args.field_names
+             if name not in action.field_names() and getattr(args, name) is not None]
+    if stray:
+        options = "、".join("--" + name.replace("_", "-") for name in stray)
+        raise UsageError(f"{kind.label}的“{action.label}”没有选项 {options}。")
+    values = {name: getattr(args, name) for name in action.field_names()}
+    try:
+        case = take_step(ctx.repo(kind), reference, action.code, actor=member.id, role=member.role,
+                         values=values, note=args.note or "", staff_note=args.staff_note or "",
+                         roster=ctx.roster, now=ctx.now)
     except NotFound:
-        raise NotFound(f"没有找到报修编号 {args.reference}：请核对编号（例如 R-7KQ4-M2XP）。") from None
-    state = REPAIR_WORKFLOW.state(order.status)
-    out(f"{order.reference}：已{action.label}。当前状态：{state.label}（{order.status}）。")
+        raise _not_found(kind, args.reference) from None
+    state = kind.workflow.state(case.status)
+    out(f"{case.reference}：已{action.label}。当前状态：{state.label}（{case.status}）。")
+    due = kind.case.next_due(case)
+    if due is not None:
+        out(f"  当前期限：{render.local_time(due)}（北京时间）")
     return OK
 
 
@@ -191,8 +300,8 @@ def photo(ctx: Context, args: argparse.Namespace) -> int:
     except OSError as error:
         raise UsageError(f"无法读取文件 {path}：{error.strerror or error}") from None
     content_type = mimetypes.guess_type(path.name)[0] or ""  # the domain says which types it takes
-    order = _find(ctx, args.reference)
-    record = add_photo(ctx.repo, order, kind=args.kind, content_type=content_type, size=len(data),
+    _, order = _find(ctx, args.reference, only=REPAIR_KIND)
+    record = add_photo(ctx.repairs, order, kind=args.kind, content_type=content_type, size=len(data),
                        by=member.id)
     PhotoStore(bucket).put(record, data)
     same_kind = sum(1 for p in order.photos if p["kind"] == record.kind)
@@ -228,9 +337,9 @@ def report(ctx: Context, args: argparse.Namespace) -> int:
     try:
         checked = RepairReportIn(**values)
     except ValidationError as error:
-        _print_invalid(error, ctx.prog)
+        _print_invalid(error, REPORT_OPTIONS, f"{ctx.prog} report -h")
         return REFUSED
-    reported = report_repair(ctx.repo, dataclasses.replace(
+    reported = report_repair(ctx.repairs, dataclasses.replace(
         checked.to_domain(), source=args.source, reported_by=member.id, reporter_role=member.role))
     order = reported.order
     level = service_levels.urgency(order.urgency)
@@ -239,23 +348,66 @@ def report(ctx: Context, args: argparse.Namespace) -> int:
     out(f"  承诺响应：{render.local_time(order.respond_by)}  承诺完工：{render.local_time(order.complete_by)}")
     if order.emergency:
         out("  ⚠ 紧急报修：请立即电话通知值班人员赶赴现场，不要只等派单。")
-    out("请把查询链接（或报修编号和查询码）告诉业主。查询码只显示这一次，系统只保存它的摘要，之后无法再查看：")
-    out(f"  /track/#ref={order.reference}&token={reported.token}")
-    out(f"  报修编号：{order.reference}")
-    out(f"  查询码：{reported.token}")
+    _tracking(order.reference, reported.token, "报修编号")
     return OK
 
 
-def _print_invalid(error: ValidationError, prog: str) -> None:
+def _tracking(reference: str, token: str, name: str) -> None:
+    out("请把查询链接（或编号和查询码）告诉业主。查询码只显示这一次，系统只保存它的摘要，之后无法再查看：")
+    out(f"  /track/#ref={reference}&token={token}")
+    out(f"  {name}：{reference}")
+    out(f"  查询码：{token}")
+
+
+FILE_OPTIONS = {  # ComplaintIn field → (option, label), for error messages
+    "kind": ("--kind", "类型"),
+    "topic": ("--topic", "主题"),
+    "description": ("--description", "具体情况"),
+    "contact_name": ("--contact-name", "联系人"),
+    "contact_phone": ("--contact-phone", "联系电话"),
+    "unit": ("--unit", "房号"),
+}
+
+
+def file_case(ctx: Context, args: argparse.Namespace) -> int:
+    """Record an inquiry, complaint or suggestion received by phone or at the desk; the
+    same checks as the form on the site. Whoever records it owns it (首问负责)."""
+    from pydantic import ValidationError
+
+    from butler.web.schemas import ComplaintIn
+
+    member = ctx.require_member("代业主登记咨询投诉建议")
+    claim = COMPLAINT_WORKFLOW.action("claim")  # recording it is taking it on
+    if member.role not in claim.roles:
+        raise NotPermitted(f"登记人就是首问负责人，要负责到底：代业主登记需要由"
+                           f"{render.roles_text(claim)}操作，请转给他们登记。")
+    values = {name: getattr(args, name) for name in FILE_OPTIONS if getattr(args, name) is not None}
+    try:
+        checked = ComplaintIn(**values)
+    except ValidationError as error:
+        _print_invalid(error, FILE_OPTIONS, f"{ctx.prog} file -h")
+        return REFUSED
+    filing = dataclasses.replace(checked.to_domain(), source=args.source, received_by=member.id)
+    case, token = open_case(ctx.repo(COMPLAINT_KIND), partial(new_case, filing))
+    out(f"已登记{COMPLAINT_KINDS[case.kind]} {case.reference}（{render.COMPLAINT_SOURCES[case.source]}，"
+        f"{topic(case.topic).label}），首问负责人：{member.name}（{member.id}），请跟进到底。")
+    out(f"  首次答复或转交期限：{render.local_time(case.respond_by)}（北京时间）")
+    out(f"  答复：{ctx.prog} --as {member.id} answer {case.reference} --reply <文字>；"
+        f"转交部门：{ctx.prog} --as {member.id} transfer {case.reference} --department <代码>")
+    _tracking(case.reference, token, "编号")
+    return OK
+
+
+def _print_invalid(error: ValidationError, options: dict[str, tuple[str, str]], help_command: str) -> None:
     from butler.web.errors import field_message
 
     print("没有登记：有几项填写不正确，请按提示修改。", file=sys.stderr)
     for problem in error.errors():
         loc = [str(part) for part in problem.get("loc", ())]
-        option, label = REPORT_OPTIONS.get(loc[0] if loc else "", ("", ""))
+        option, label = options.get(loc[0] if loc else "", ("", ""))
         prefix = f"{option}（{label}）：" if option else ""
         print(f"  {prefix}{field_message(problem.get('type', ''), problem)}", file=sys.stderr)
-    print(f"各项的填写说明：{prog} report -h", file=sys.stderr)
+    print(f"各项的填写说明：{help_command}", file=sys.stderr)
 
 
 # ---------------------------------------------------------------------- roster

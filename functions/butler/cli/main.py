@@ -1,9 +1,11 @@
 """``butler-staff``: the staff command-line tool of the service desk.
 
-The command line is built from data: one subcommand per staff step of ``REPAIR_WORKFLOW``
-with one option per ``StepField``, so a new step or field appears here without editing
-this module. Exit codes: 0 done, 1 refused or not found, 2 wrong command line, 3 the
-table could not be reached.
+The command line is built from data: one subcommand per staff step of the workflows of
+every kind of case (repairs, and inquiries, complaints and suggestions), with one option
+per ``StepField``, so a new step or field appears here without editing this module. The
+reference's prefix (R-, C-) tells which kind of case a step or ``show`` is for. Exit
+codes: 0 done, 1 refused or not found, 2 wrong command line, 3 a table could not be
+reached.
 """
 from __future__ import annotations
 
@@ -13,28 +15,33 @@ import sys
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from butler.cli import commands, render
+from butler.cli import commands, kinds, render
 from butler.cli.commands import OK, REFUSED, Context, UsageError
+from butler.cli.kinds import KINDS
 from butler.cli.zh_argparse import Formatter, chinese_argparse
+from butler.domain.complaints import DEPARTMENTS, TOPICS
+from butler.domain.complaints import KINDS as COMPLAINT_KINDS
 from butler.domain.errors import DomainError
 from butler.domain.photos import KIND_LABELS as PHOTO_KINDS
-from butler.domain.repairs import CATEGORIES, REPAIR_WORKFLOW, SOURCES
+from butler.domain.repairs import CATEGORIES, SOURCES
 from butler.domain.staff import Roster
 from butler.domain.timefmt import utc_now
-from butler.domain.workflow import ROLE_LABELS, Action, Workflow
+from butler.domain.workflow import Action, Workflow
 from butler.roster import load_roster
 from butler.settings import load_settings
 
 PROG = "butler-staff"
-UNAVAILABLE = 3  # exit code when the table cannot be reached (1: refused, 2: usage)
+UNAVAILABLE = 3  # exit code when a table cannot be reached (1: refused, 2: usage)
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 LOCAL_REGION = "ap-east-1"  # the local stack's region (infra/local.py); moto keeps tables per region
 STAFF_SOURCES = tuple(code for code in SOURCES if code != "resident_site")
 STAFF_PHOTO_KINDS = tuple(kind for kind in PHOTO_KINDS if kind != "resident")
+FILE_SOURCES = {code: label for code, label in render.COMPLAINT_SOURCES.items() if code != "resident_site"}
 
-DESCRIPTION = """\
-物业管家服务台员工工具：查看报修队列和房屋档案，办理维修工单的每一步，代业主登记电话、
-到访或巡查发现的报修。时间均为北京时间。"""
+DESCRIPTION = (  # one paragraph: the help formatter wraps it
+    "物业管家服务台员工工具：办理报修工单和咨询投诉建议的每一步，查看队列、房屋档案、部门待办和"
+    "我负责的事项，代业主登记电话、到访或巡查发现的报修，以及电话、到访提出的咨询、投诉和建议。"
+    "编号以 R- 开头的是报修工单，以 C- 开头的是咨询投诉建议，命令按编号自动区分。时间均为北京时间。")
 
 EPILOG = f"""\
 示例：
@@ -43,10 +50,20 @@ EPILOG = f"""\
   {PROG} --as gj-li dispatch R-7KQ4-M2XP --technician wx-wang
   {PROG} --as wx-wang mine                      我手上未完工的工单
   {PROG} history 3-2-1201 --csv > 档案.csv      导出房屋档案（Excel 可直接打开）
-  {PROG} --endpoint-url http://127.0.0.1:端口 --table butler-local-repairs --as gj-li queue reported
-                                                连接本地演示环境
+  {PROG} --as kf-zhang queue submitted --kind complaint
+                                                      网上提交、待认领的咨询投诉建议
+  {PROG} --as kf-zhang claim C-7KQ4-M2XP --owner kf-zhang
+  {PROG} --as kf-zhang transfer C-7KQ4-M2XP --department environment --promised-hours 48
+  {PROG} --as bj-zhou department environment    转交环境卫生部、待处理的咨询投诉建议
+  {PROG} --as kf-zhang mine --kind complaint    我作为首问负责人、尚未办结的咨询投诉建议
+  {PROG} --as kf-zhang file --kind complaint --topic cleaning --description 楼道垃圾两天没清运 \\
+      --contact-name 陈女士 --contact-phone 139xxxxxxxx --source phone
+                                                      代业主登记一条电话投诉（登记人即首问负责人）
+  {PROG} --endpoint-url http://127.0.0.1:端口 --table butler-local-repairs \\
+      --complaints-table butler-local-complaints --as gj-li queue reported
+                                                      连接本地演示环境
 
-退出码：0 成功；1 操作被拒绝或找不到工单；2 命令写法有误；3 无法连接报修表。"""
+退出码：0 成功；1 操作被拒绝或找不到编号；2 命令写法有误；3 无法连接数据表。"""
 
 
 def _global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
@@ -58,10 +75,11 @@ def _global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
         return value if defaults else argparse.SUPPRESS
 
     group.add_argument("--as", dest="actor", metavar="工号", default=default(None),
-                       help="您的员工工号，例如 gj-li；岗位按员工名册确定。办理步骤、代客报修、"
-                            "上传照片和查看“我的工单”时必填")
-    group.add_argument("--table", metavar="表名", default=default(None),
-                       help="报修表名（默认取环境变量 REPAIRS_TABLE）")
+                       help="您的员工工号，例如 gj-li；岗位按员工名册确定。办理步骤、代客登记、"
+                            "上传照片和查看“我的”列表时必填")
+    for kind in KINDS.values():
+        group.add_argument(kind.table_option, dest=kind.table_dest, metavar="表名", default=default(None),
+                           help=f"{kind.table_label}名（默认取环境变量 {kind.table_env}）")
     group.add_argument("--endpoint-url", metavar="地址", default=default(None),
                        help="AWS 服务地址（DynamoDB 和照片存储），连接本地演示环境时使用，"
                             "例如 http://127.0.0.1:5000")
@@ -69,15 +87,20 @@ def _global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
                        help="AWS 区域（默认取 AWS 配置；连接本机地址时默认 ap-east-1）")
 
 
-def _list_options(parser: argparse.ArgumentParser) -> None:
+def _list_options(parser: argparse.ArgumentParser, *, kind: bool = False) -> None:
+    if kind:
+        parser.add_argument("--kind", choices=tuple(KINDS), metavar="种类",
+                            help="repair 报修工单（默认）或 complaint 咨询投诉建议")
     parser.add_argument("--csv", action="store_true",
                         help="输出 CSV（UTF-8 带 BOM，Excel 可直接打开）而不是表格")
     parser.add_argument("--with-contact", action="store_true",
                         help="CSV 中包含完整的联系人姓名和电话（默认打码）；仅限工作需要，不得外传")
 
 
-def build_parser(workflow: Workflow = REPAIR_WORKFLOW, roster: Roster | None = None) -> argparse.ArgumentParser:
-    """The whole command line. Call it inside ``chinese_argparse()``."""
+def build_parser(*workflows: Workflow, roster: Roster | None = None) -> argparse.ArgumentParser:
+    """The whole command line, for the workflows of every kind of case unless given.
+    Call it inside ``chinese_argparse()``."""
+    workflows = workflows or tuple(kind.workflow for kind in KINDS.values())
     roster = load_roster() if roster is None else roster
     parser = argparse.ArgumentParser(prog=PROG, description=DESCRIPTION, epilog=EPILOG,
                                      formatter_class=Formatter)
@@ -86,33 +109,46 @@ def build_parser(workflow: Workflow = REPAIR_WORKFLOW, roster: Roster | None = N
                                 help="用“命令 -h”查看每个命令的用法，例如 dispatch -h")
 
     def command(name: str, help_text: str, run: commands.Command, description: str = "",
-                epilog: str = "", needs_table: bool = True) -> argparse.ArgumentParser:
+                epilog: str = "") -> argparse.ArgumentParser:
         child = sub.add_parser(name, help=help_text, description=description or help_text,
                                epilog=epilog, formatter_class=Formatter)
-        child.set_defaults(run=run, needs_table=needs_table)
+        child.set_defaults(run=run)
         return child
 
-    states = "、".join(f"{s.code} {s.label}" for s in workflow.states)
-    child = command("queue", "按状态查看报修队列", commands.queue,
-                    f"按状态查看报修队列，最早报修的在前。\n状态：{states}")
-    child.add_argument("status", metavar="状态", choices=[s.code for s in workflow.states],
-                       help="例如 reported（待派单）、completed（待验收）")
-    _list_options(child)
+    states = "\n".join(f"{kinds.for_workflow(w).label}（--kind {kinds.for_workflow(w).name}）：" +
+                       "、".join(f"{s.code} {s.label}" for s in w.states) for w in workflows)
+    child = command("queue", "按状态查看队列（报修或咨询投诉建议）", commands.queue,
+                    f"按状态查看队列，最早的在前。\n{states}")
+    child.add_argument("status", metavar="状态",
+                       choices=list(dict.fromkeys(s.code for w in workflows for s in w.states)),
+                       help="例如 reported（待派单）、completed（待验收）；咨询投诉建议如 submitted（待认领）")
+    _list_options(child, kind=True)
 
-    child = command("mine", "我手上未完工的工单（维修人员，需 --as）", commands.mine)
-    _list_options(child)
+    child = command("mine", "我的：手上未完工的工单，或 --kind complaint 我负责的咨询投诉建议（需 --as）",
+                    commands.mine,
+                    "维修人员：手上未完工的工单。加 --kind complaint：您作为首问负责人、尚未办结的"
+                    "咨询投诉建议（首问负责，跟踪到底）。")
+    _list_options(child, kind=True)
 
-    child = command("overdue", "已超时的工单（由超时巡检标记）", commands.overdue)
+    child = command("overdue", "已超时的工单或咨询投诉建议（由超时巡检标记）", commands.overdue)
+    _list_options(child, kind=True)
+
+    child = command("department", "部门待办：转交到部门、尚未答复的咨询投诉建议", commands.department,
+                    "列出转交到一个部门、还在调查核实或等负责人答复的咨询投诉建议，约定回复时间最早的在前。"
+                    "不写部门代码时，按 --as 员工所在的部门。")
+    child.add_argument("department", metavar="部门", nargs="?", choices=[d.code for d in DEPARTMENTS],
+                       help="部门代码：" + "、".join(f"{d.code} {d.label}" for d in DEPARTMENTS))
     _list_options(child)
 
     child = command("history", "房屋档案：一户的全部报修", commands.history)
     child.add_argument("unit", metavar="房号", help="栋-单元-房号，例如 3-2-1201")
     _list_options(child)
 
-    child = command("show", "查看一张工单的全部信息、处理记录和下一步", commands.show,
-                    "查看一张工单：联系人和完整电话（用于联系业主）、步骤记录、处理记录、照片链接、"
-                    "员工备注（仅员工可见）、合并进来的同一故障报修，以及您的岗位现在可以做的下一步。")
-    child.add_argument("reference", metavar="编号", help="报修编号，例如 R-7KQ4-M2XP")
+    child = command("show", "查看一条报修或咨询投诉建议的全部信息、处理记录和下一步", commands.show,
+                    "查看一张报修工单或一条咨询投诉建议：联系人和完整电话（用于联系业主）、步骤记录、"
+                    "处理记录、员工备注（仅员工可见）以及您现在可以做的下一步。报修还有照片链接和合并进来的"
+                    "同一故障报修；咨询投诉建议还有首问负责人、转交部门、约定回复时间、答复和重新跟进次数。")
+    child.add_argument("reference", metavar="编号", help=f"编号：{kinds.examples()}")
     _photo_options(child, links=True)
 
     child = command("photo", "上传维修前或维修后的照片", commands.photo,
@@ -124,11 +160,16 @@ def build_parser(workflow: Workflow = REPAIR_WORKFLOW, roster: Roster | None = N
     _photo_options(child, links=False)
 
     _add_report(command)
-    command("staff", "员工名册：工号、姓名、岗位", commands.staff, needs_table=False)
+    _add_file(command)
+    command("staff", "员工名册：工号、姓名、岗位", commands.staff)
 
-    for action in workflow.actions:
-        if render.STAFF_ROLES & set(action.roles):
-            _add_step(command, workflow, action, roster)
+    steps: dict[str, list[tuple[Workflow, Action]]] = {}
+    for workflow in workflows:
+        for action in workflow.actions:
+            if render.STAFF_ROLES & set(action.roles):
+                steps.setdefault(action.code, []).append((workflow, action))
+    for uses in steps.values():
+        _add_step(command, uses, roster)
     for child in sub.choices.values():
         _global_options(child, defaults=False)  # last, after each command's own options
     return parser
@@ -143,25 +184,42 @@ def _photo_options(parser: argparse.ArgumentParser, *, links: bool) -> None:
                                  "（默认取环境变量 SITE_URL）")
 
 
-def _add_step(command: Callable[..., argparse.ArgumentParser], workflow: Workflow, action: Action,
+def _add_step(command: Callable[..., argparse.ArgumentParser], uses: list[tuple[Workflow, Action]],
               roster: Roster) -> None:
-    roles = "、".join(ROLE_LABELS.get(r, r) for r in action.roles if r in render.STAFF_ROLES)
-    sources = "、".join(workflow.state(s).label for s in action.sources)
-    required = " ".join(f"{render.option_name(f)} <{render.metavar(f)}>" for f in action.fields if f.required)
-    child = command(
-        render.command_name(action), f"{action.label}（{roles}）", commands.step,
-        f"{action.label}：{sources} → {workflow.state(action.target).label}。可操作岗位：{roles}。",
-        f"示例：\n  {PROG} --as 工号 {render.command_name(action)} R-7KQ4-M2XP {required}".rstrip())
-    child.add_argument("reference", metavar="编号", help="报修编号，例如 R-7KQ4-M2XP")
+    """One command for one action name, for every kind of case whose workflow has it: its
+    options are the fields of all of them (each used only for its own kind)."""
+    name = render.command_name(uses[0][1])
+    helps, lines, examples = [], [], []
+    for workflow, action in uses:
+        kind = kinds.for_workflow(workflow)
+        roles = render.roles_text(action)
+        sources = "、".join(workflow.state(s).label for s in action.sources)
+        owner = "；只能由首问负责人（认领或登记的员工）操作" if action.owner_only else ""
+        helps.append(f"[{kind.short}] {action.label}（{roles}{'，仅首问负责人' if action.owner_only else ''}）")
+        lines.append(f"{kind.label}：{action.label}，{sources} → {workflow.state(action.target).label}。"
+                     f"可操作岗位：{roles}{owner}。")
+        required = " ".join(f"{render.option_name(f)} <{render.metavar(f)}>" for f in action.fields if f.required)
+        examples.append(f"  {PROG} --as 工号 {name} {kind.example} {required}".rstrip())
+    child = command(name, "；".join(helps), commands.step, "\n".join(lines), "示例：\n" + "\n".join(examples))
+    child.add_argument("reference", metavar="编号",
+                       help="编号：" + "、".join(f"{kinds.for_workflow(w).label} {kinds.for_workflow(w).example}"
+                                                 for w, _ in uses))
     group = child.add_argument_group("本步骤记录的内容")
-    for step_field in action.fields:
-        group.add_argument(render.option_name(step_field), dest=step_field.name,
+    fields: dict[str, list] = {}
+    for workflow, action in uses:
+        for step_field in action.fields:
+            fields.setdefault(step_field.name, []).append((kinds.for_workflow(workflow), step_field))
+    for field_name, owners in fields.items():
+        step_field = owners[0][1]
+        only = "" if len(owners) == len(uses) else f"（仅{'、'.join(k.label for k, _ in owners)}）"
+        group.add_argument(render.option_name(step_field), dest=field_name,
                            metavar=render.metavar(step_field),
-                           help=render.field_hint(step_field, roster))
+                           help=render.field_hint(step_field, roster) + only)
+    notes = "；".join(dict.fromkeys(a.resident_note for _, a in uses if a.resident_note)) or "无"
     child.add_argument("--note", metavar="文字",
-                       help=f"写给业主看的说明（显示在业主的进度页；默认：{action.resident_note or '无'}）")
+                       help=f"写给业主看的说明（显示在业主的进度页；默认：{notes}）")
     child.add_argument("--staff-note", metavar="文字", help="员工备注，仅员工可见")
-    child.set_defaults(action_code=action.code, field_names=action.field_names())
+    child.set_defaults(action_code=uses[0][1].code, field_names=tuple(fields))
 
 
 def _add_report(command: Callable[..., argparse.ArgumentParser]) -> None:
@@ -186,6 +244,27 @@ def _add_report(command: Callable[..., argparse.ArgumentParser]) -> None:
     child.add_argument("--contact-name", metavar="姓名", help="联系人（必填）")
     child.add_argument("--contact-phone", metavar="电话", help="联系电话（必填）：手机号或固定电话")
     child.add_argument("--preferred-time", metavar="时间", help="方便上门的时间（选填）")
+
+
+def _add_file(command: Callable[..., argparse.ArgumentParser]) -> None:
+    topics = "、".join(f"{t.code} {t.label}" for t in TOPICS)
+    child = command(
+        "file", "代业主登记咨询、投诉或建议（电话、到访），登记人即首问负责人", commands.file_case,
+        "代业主登记一条咨询、投诉或建议，检查规则与网上提交相同。登记的员工（--as）就是首问负责人，"
+        "负责跟进到底：可以当场答复（answer），也可以转交部门（transfer）。登记后显示编号和查询链接，"
+        "请告诉业主；查询码只显示这一次。",
+        f"示例：\n  {PROG} --as kf-zhang file --source phone --kind complaint --topic cleaning \\\n"
+        "      --description 楼道垃圾两天没清运 --contact-name 陈女士 --contact-phone 139xxxxxxxx --unit 3-2-1201")
+    child.add_argument("--source", choices=tuple(FILE_SOURCES), default="phone", metavar="来源",
+                       help="来源（默认 phone）：" + "、".join(f"{c} {label}" for c, label in FILE_SOURCES.items()))
+    child.add_argument("--kind", choices=tuple(COMPLAINT_KINDS), metavar="类型",
+                       help="类型（必填）：" + "、".join(f"{c} {label}" for c, label in COMPLAINT_KINDS.items()))
+    child.add_argument("--topic", choices=[t.code for t in TOPICS], metavar="主题",
+                       help=f"主题（必填，决定归口部门）：{topics}")
+    child.add_argument("--description", metavar="描述", help="具体情况（5–1000 字）")
+    child.add_argument("--contact-name", metavar="姓名", help="联系人（咨询、投诉必填）")
+    child.add_argument("--contact-phone", metavar="电话", help="联系电话（咨询、投诉必填）：手机号或固定电话")
+    child.add_argument("--unit", metavar="房号", help="栋-单元-房号，例如 3-2-1201（选填）")
 
 
 def _connect(endpoint_url: str | None, region: str | None) -> None:
@@ -230,11 +309,11 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             print(f"工号 {args.actor} 不在员工名册中，不能办理。可用 {PROG} staff 查看员工名册。",
                   file=sys.stderr)
             return REFUSED
-    table = args.table or load_settings().repairs_table
-    if not table and args.needs_table:
-        parser.error("没有指定报修表：请用 --table 表名，或设置环境变量 REPAIRS_TABLE。")
+    settings = load_settings()
+    tables = {kind.name: getattr(args, kind.table_dest) or getattr(settings, kind.table_setting)
+              for kind in KINDS.values()}
     _connect(args.endpoint_url, args.region)
-    ctx = Context(table=table, roster=roster, member=member, now=utc_now(), prog=PROG)
+    ctx = Context(tables=tables, roster=roster, member=member, now=utc_now(), prog=PROG)
     try:
         return args.run(ctx, args)
     except UsageError as error:
@@ -244,7 +323,8 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return REFUSED
     except (PynamoDBException, BotoCoreError, ClientError) as error:
         detail = " ".join(str(error).split())[:300]
-        print(f"无法访问报修表 {table}：请检查表名、--endpoint-url、AWS 凭证和区域。"
+        where = "、".join(f"{KINDS[name].table_label} {ctx.tables[name]}" for name in ctx.repos) or "数据表"
+        print(f"无法访问{where}：请检查表名、--endpoint-url、AWS 凭证和区域。"
               f"（{type(error).__name__}：{detail}）", file=sys.stderr)
         return UNAVAILABLE
     except BrokenPipeError:  # piped into `head`: stop quietly (recipe of the signal docs)

@@ -1,7 +1,9 @@
-"""What the staff tool prints: aligned tables, CSV for Excel, and one work order in full.
+"""What the staff tool prints: aligned tables, CSV for Excel, and one case in full (a
+repair work order or an inquiry, complaint or suggestion).
 
-Pure formatting: work orders, the roster and "now" in, text out. Times are stored in UTC
-and shown in Asia/Shanghai.
+Pure formatting: cases, the roster and "now" in, text out. Times are stored in UTC and
+shown in Asia/Shanghai. What every kind of case has (step records, timeline, staff notes,
+next steps) is rendered once, by the case's workflow.
 """
 from __future__ import annotations
 
@@ -10,18 +12,29 @@ import io
 import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from butler.domain import service_levels
+from butler.domain.cases import CaseKind
+from butler.domain.complaints import (
+    COMPLAINT,
+    COMPLAINT_WORKFLOW,
+    DEPARTMENTS,
+    KINDS,
+    REPLY_STATES,
+    ComplaintCase,
+    department,
+    topic,
+)
 from butler.domain.errors import InvalidTransition
 from butler.domain.photos import KIND_LABELS as PHOTO_KINDS
 from butler.domain.repairs import (
+    REPAIR,
     REPAIR_WORKFLOW,
     SOURCES,
     WorkOrder,
-    breach,
     category,
     mask_phone,
-    next_due,
 )
 from butler.domain.staff import Roster, StaffMember
 from butler.domain.timefmt import SHANGHAI, parse_iso
@@ -30,7 +43,11 @@ from butler.domain.workflow import ROLE_LABELS, Action, StepField, Workflow
 EMPTY = "—"
 STAFF_ROLES = frozenset(ROLE_LABELS) - {"resident", "system"}
 LOCATION_TYPES = {"home": "户内", "public": "公共区域"}
-ALERT_KINDS = {"emergency": "紧急报修提醒", "response": "响应超时提醒", "completion": "完工超时提醒"}
+ALERT_KINDS = {"emergency": "紧急报修提醒", "response": "响应超时提醒", "completion": "完工超时提醒",
+               "promised_reply": "约定回复超时提醒"}
+COMPLAINT_SOURCES = {"resident_site": "业主网上提交", "phone": "电话登记", "visit": "到访登记"}
+CREATED = {"report": "报修", "submit": "提交"}  # the first timeline entry of each kind
+CHOICE_LABELS = {d.code: d.label for d in DEPARTMENTS}  # codes of "choice:" step fields
 STAFF_NOTES_TITLE = "员工备注（仅员工可见，业主看不到）"
 MAX_CELL = 30  # display columns; longer cells are cut with "…" in tables
 
@@ -51,15 +68,15 @@ def where(order: WorkOrder) -> str:
     return order.location
 
 
-def status_label(code: str) -> str:
-    return REPAIR_WORKFLOW.state(code).label
+def status_label(code: str, workflow: Workflow = REPAIR_WORKFLOW) -> str:
+    return workflow.state(code).label if workflow.has_state(code) else code
 
 
-def deadline(order: WorkOrder, now: datetime) -> str:
-    due = next_due(order)
+def deadline(case: Any, now: datetime, kind: CaseKind = REPAIR) -> str:
+    due = kind.next_due(case)
     if due is None:
         return EMPTY
-    return f"{local_time(due)}（已超时）" if breach(order, now) else local_time(due)
+    return f"{local_time(due)}（已超时）" if kind.breach(case, now) else local_time(due)
 
 
 def person(actor: str, role: str, roster: Roster) -> str:
@@ -137,10 +154,14 @@ def order_rows(orders: Iterable[WorkOrder], now: datetime) -> list[list[str]]:
     ]
 
 
-def order_table(orders: Sequence[WorkOrder], now: datetime) -> str:
-    if not orders:
+def listing(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    if not rows:
         return "没有记录。"
-    return f"{table(LIST_HEADERS, order_rows(orders, now))}\n共 {len(orders)} 条。"
+    return f"{table(headers, rows)}\n共 {len(rows)} 条。"
+
+
+def order_table(orders: Sequence[WorkOrder], now: datetime) -> str:
+    return listing(LIST_HEADERS, order_rows(orders, now))
 
 
 CSV_FIELDS = (
@@ -178,13 +199,75 @@ def csv_text(orders: Iterable[WorkOrder], now: datetime, *, with_contact: bool) 
             "created_at": local_iso(order.created_at),
             "respond_by": local_iso(order.respond_by),
             "complete_by": local_iso(order.complete_by),
-            "next_due": local_iso(next_due(order)),
-            "overdue": "yes" if breach(order, now) else "no",
+            "next_due": local_iso(REPAIR.next_due(order)),
+            "overdue": "yes" if REPAIR.breach(order, now) else "no",
         })
     return out.getvalue()
 
 
-# ---------------------------------------------------------------------- one work order
+COMPLAINT_HEADERS = ("编号", "类型", "状态", "主题", "部门", "首问负责人", "提交时间", "当前期限")
+
+
+def complaint_rows(cases: Iterable[ComplaintCase], now: datetime, roster: Roster) -> list[list[str]]:
+    return [
+        [
+            case.reference,
+            KINDS[case.kind],
+            status_label(case.status, COMPLAINT_WORKFLOW),
+            topic(case.topic).label,
+            department(case.department).label,
+            staff_name(case.owner, roster) if case.owner else "未认领",
+            local_time(case.created_at),
+            deadline(case, now, COMPLAINT),
+        ]
+        for case in cases
+    ]
+
+
+def complaint_table(cases: Sequence[ComplaintCase], now: datetime, roster: Roster) -> str:
+    return listing(COMPLAINT_HEADERS, complaint_rows(cases, now, roster))
+
+
+COMPLAINT_CSV_FIELDS = (
+    "reference", "kind", "kind_label", "status", "status_label", "topic", "topic_label",
+    "department", "department_label", "owner", "source", "unit", "description", "contact_name",
+    "contact_phone", "created_at", "respond_by", "reply_by", "reopen_count", "next_due", "overdue",
+)
+
+
+def complaint_csv_text(cases: Iterable[ComplaintCase], now: datetime, *, with_contact: bool) -> str:
+    """Like ``csv_text``, for inquiries, complaints and suggestions."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COMPLAINT_CSV_FIELDS)
+    writer.writeheader()
+    for case in cases:
+        writer.writerow({
+            "reference": case.reference,
+            "kind": case.kind,
+            "kind_label": KINDS[case.kind],
+            "status": case.status,
+            "status_label": status_label(case.status, COMPLAINT_WORKFLOW),
+            "topic": case.topic,
+            "topic_label": topic(case.topic).label,
+            "department": case.department,
+            "department_label": department(case.department).label,
+            "owner": case.owner or "",
+            "source": case.source,
+            "unit": case.unit or "",
+            "description": case.description,
+            "contact_name": case.contact_name if with_contact else mask_name(case.contact_name),
+            "contact_phone": case.contact_phone if with_contact else mask_phone(case.contact_phone),
+            "created_at": local_iso(case.created_at),
+            "respond_by": local_iso(case.respond_by),
+            "reply_by": local_iso(case.reply_by),
+            "reopen_count": case.reopen_count,
+            "next_due": local_iso(COMPLAINT.next_due(case)),
+            "overdue": "yes" if COMPLAINT.breach(case, now) else "no",
+        })
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------------- one case
 def _field_labels(workflow: Workflow) -> dict[str, StepField]:
     fields: dict[str, StepField] = {}
     for action in workflow.actions:
@@ -202,10 +285,59 @@ def _alert_text(key: str) -> str:
         return key
 
 
+def _flags(case: Any, guard_message: str | None) -> list[str]:
+    """Alerts already sent and a console edit put back, for any kind of case."""
+    lines = []
+    if case.alerted:
+        lines.append(f"  已发提醒：{'；'.join(_alert_text(k) for k in sorted(case.alerted))}")
+    if guard_message:
+        lines.append(f"  ⚠ 控制台修改被退回：{guard_message}")
+    return lines
+
+
+def _records(case: Any, workflow: Workflow, roster: Roster) -> list[str]:
+    lines = ["", "步骤记录："]
+    if not case.details:
+        return [*lines, "  （暂无）"]
+    for name, step_field in _field_labels(workflow).items():
+        if name in case.details:
+            value = case.details[name]
+            if step_field.kind == "staff":
+                shown = staff_name(str(value), roster)
+            elif step_field.kind.startswith("choice:") and value in CHOICE_LABELS:
+                shown = f"{CHOICE_LABELS[value]}（{value}）"
+            else:
+                shown = str(value)
+            lines.append(f"  {step_field.label}：{shown}")
+    return lines
+
+
+def _timeline(case: Any, workflow: Workflow, roster: Roster) -> list[str]:
+    rows = [
+        [local_time(entry.at),
+         _action_label(entry.action, workflow),
+         (f"{status_label(entry.from_status, workflow) if entry.from_status else '（新建）'} → "
+          f"{status_label(entry.to_status, workflow)}"),
+         person(entry.actor, entry.actor_role, roster),
+         entry.note or EMPTY]
+        for entry in case.timeline
+    ]
+    return ["", "处理记录：",
+            table(("时间", "操作", "状态变化", "操作人", "给业主的说明"), rows, indent="  ", limit=None)]
+
+
+def _staff_notes(case: Any, roster: Roster) -> list[str]:
+    lines = ["", f"{STAFF_NOTES_TITLE}："]
+    if not case.staff_notes:
+        return [*lines, "  （暂无）"]
+    return lines + [f"  {local_time(parse_iso(note['at']))}  {person(note['author'], '', roster)}：{note['text']}"
+                    for note in case.staff_notes]
+
+
 def detail(order: WorkOrder, *, roster: Roster, now: datetime, member: StaffMember | None,
            guard_message: str | None, prog: str, linked: Sequence[str] = (),
            photo_links: Sequence[str | None] = (), photo_hint: str = "") -> str:
-    """Everything staff need about one order. ``linked``: reports merged into it;
+    """Everything staff need about one work order. ``linked``: reports merged into it;
     ``photo_links``: one link per photo (None when links cannot be made, see ``photo_hint``)."""
     state = REPAIR_WORKFLOW.state(order.status)
     level = service_levels.urgency(order.urgency)
@@ -225,34 +357,11 @@ def detail(order: WorkOrder, *, roster: Roster, now: datetime, member: StaffMemb
         f"  当前期限：{deadline(order, now)}",
         f"  维修人员：{staff_name(order.technician, roster) if order.technician else EMPTY}",
     ]
-    if order.alerted:
-        lines.append(f"  已发提醒：{'；'.join(_alert_text(k) for k in sorted(order.alerted))}")
     if linked:
         lines.append(f"  合并到本报修的同一故障报修：{'、'.join(linked)}")
-    if guard_message:
-        lines.append(f"  ⚠ 控制台修改被退回：{guard_message}")
-
-    labels = _field_labels(REPAIR_WORKFLOW)
-    lines += ["", "步骤记录："]
-    if order.details:
-        for name, step_field in labels.items():
-            if name in order.details:
-                value = order.details[name]
-                shown = staff_name(str(value), roster) if step_field.kind == "staff" else str(value)
-                lines.append(f"  {step_field.label}：{shown}")
-    else:
-        lines.append("  （暂无）")
-
-    lines += ["", "处理记录："]
-    rows = [
-        [local_time(entry.at),
-         _action_label(entry.action),
-         f"{status_label(entry.from_status) if entry.from_status else '（新建）'} → {status_label(entry.to_status)}",
-         person(entry.actor, entry.actor_role, roster),
-         entry.note or EMPTY]
-        for entry in order.timeline
-    ]
-    lines.append(table(("时间", "操作", "状态变化", "操作人", "给业主的说明"), rows, indent="  ", limit=None))
+    lines += _flags(order, guard_message)
+    lines += _records(order, REPAIR_WORKFLOW, roster)
+    lines += _timeline(order, REPAIR_WORKFLOW, roster)
 
     lines += ["", f"照片（{len(order.photos)} 张）："]
     if order.photos:
@@ -266,23 +375,67 @@ def detail(order: WorkOrder, *, roster: Roster, now: datetime, member: StaffMemb
     else:
         lines.append("  （暂无）")
 
-    lines += ["", f"{STAFF_NOTES_TITLE}："]
-    if order.staff_notes:
-        for note in order.staff_notes:
-            lines.append(f"  {local_time(parse_iso(note['at']))}  "
-                         f"{person(note['author'], '', roster)}：{note['text']}")
-    else:
-        lines.append("  （暂无）")
-
+    lines += _staff_notes(order, roster)
     lines += ["", *next_steps(order, roster=roster, member=member, prog=prog)]
     return "\n".join(lines)
 
 
-def _action_label(code: str) -> str:
-    if code == "report":
-        return "报修"
+def complaint_detail(case: ComplaintCase, *, roster: Roster, now: datetime,
+                     member: StaffMember | None, guard_message: str | None, prog: str) -> str:
+    """Everything staff need about one inquiry, complaint or suggestion."""
+    workflow = COMPLAINT_WORKFLOW
+    state = workflow.state(case.status)
+    transferred = "department" in case.details
+    promised = (f"{local_time(case.reply_by)}（北京时间，约定 {case.details.get('promised_hours', EMPTY)} 小时内"
+                f"{'' if case.status in REPLY_STATES else '，已答复'}）") if case.reply_by else "—（转交部门时约定）"
+    lines = [
+        f"{KINDS[case.kind]} {case.reference}",
+        f"  类型：{KINDS[case.kind]}（{case.kind}）",
+        f"  状态：{state.label}（{case.status}）{'，已结束' if state.final else ''}",
+        f"  主题：{topic(case.topic).label}（{case.topic}）",
+        f"  部门：{department(case.department).label}（{case.department}）"
+        + ("，已转交" if transferred else "，按主题归口，尚未转交"),
+        f"  首问负责人：{person(case.owner, '', roster) if case.owner else '未认领'}",
+        f"  来源：{COMPLAINT_SOURCES.get(case.source, case.source)}",
+        f"  房号：{case.unit or EMPTY}",
+        f"  具体情况：{case.description}",
+        f"  联系人：{case.contact_name or EMPTY}  电话：{case.contact_phone or EMPTY}",
+        f"  提交时间：{local_time(case.created_at)}",
+        f"  首次答复或转交期限：{local_time(case.respond_by)}",
+        f"  约定回复时间：{promised}",
+        f"  当前期限：{deadline(case, now, COMPLAINT)}",
+        f"  业主不满意、重新跟进：{case.reopen_count} 次",
+    ]
+    lines += _flags(case, guard_message)
+    lines += _replies(case, workflow, roster)
+    lines += _records(case, workflow, roster)
+    lines += _timeline(case, workflow, roster)
+    lines += _staff_notes(case, roster)
+    lines += ["", *next_steps(case, workflow=workflow, roster=roster, member=member, prog=prog)]
+    return "\n".join(lines)
+
+
+def _replies(case: Any, workflow: Workflow, roster: Roster) -> list[str]:
+    """The replies to the resident: the steps that record a reply, and the latest reply
+    (the case keeps only the latest text; each step's note to the resident stays)."""
+    replying = {a.code for a in workflow.actions if "reply" in a.field_names()}
+    steps = [e for e in case.timeline if e.action in replying]
+    lines = ["", f"答复业主（{len(steps)} 次）："]
+    if not steps:
+        return [*lines, "  （暂无）"]
+    for entry in steps:
+        note = f"  给业主的说明：{entry.note}" if entry.note else ""
+        lines.append(f"  {local_time(entry.at)}  {_action_label(entry.action, workflow)}  "
+                     f"{person(entry.actor, entry.actor_role, roster)}{note}")
+    lines.append(f"  最新答复内容：{case.details.get('reply', EMPTY)}")
+    return lines
+
+
+def _action_label(code: str, workflow: Workflow = REPAIR_WORKFLOW) -> str:
+    if code in CREATED:
+        return CREATED[code]
     try:
-        return REPAIR_WORKFLOW.action(code).label
+        return workflow.action(code).label
     except InvalidTransition:  # an action removed from the workflow since: show its code
         return code
 
@@ -292,10 +445,15 @@ def field_hint(step_field: StepField, roster: Roster) -> str:
     parts = [step_field.label, "必填" if step_field.required else "选填"]
     if step_field.kind == "minutes":
         parts.append("整数，单位分钟")
+    elif step_field.kind == "hours":
+        parts.append("整数，单位小时，1 到 720")
     elif step_field.kind == "rating":
         parts.append("1 到 5 的整数")
     elif step_field.kind == "reference":
         parts.append("填报修编号，例如 R-7KQ4-M2XP")
+    elif step_field.kind.startswith("choice:"):
+        options = step_field.kind.removeprefix("choice:").split(",")
+        parts.append("填代码：" + "、".join(f"{code} {CHOICE_LABELS.get(code, '')}".rstrip() for code in options))
     elif step_field.kind == "staff":
         eligible = [m for m in roster.values()
                     if not step_field.staff_role or m.role == step_field.staff_role]
@@ -315,31 +473,53 @@ def command_name(action: Action) -> str:
 
 
 def metavar(step_field: StepField) -> str:
-    return {"staff": "工号", "minutes": "分钟", "rating": "评分", "reference": "编号"}.get(step_field.kind, "文字")
+    if step_field.kind.startswith("choice:"):
+        return "代码"
+    return {"staff": "工号", "minutes": "分钟", "hours": "小时", "rating": "评分",
+            "reference": "编号"}.get(step_field.kind, "文字")
 
 
-def next_steps(order: WorkOrder, *, roster: Roster, member: StaffMember | None, prog: str) -> list[str]:
-    staff_roles = STAFF_ROLES
-    possible = [a for a in REPAIR_WORKFLOW.available(order.status) if staff_roles & set(a.roles)]
+def roles_text(action: Action) -> str:
+    return "、".join(ROLE_LABELS.get(r, r) for r in action.roles if r in STAFF_ROLES)
+
+
+def next_steps(case: Any, *, workflow: Workflow = REPAIR_WORKFLOW, roster: Roster,
+               member: StaffMember | None, prog: str) -> list[str]:
+    """The staff steps open from the case's status: those the member may take, with the
+    command line; a step only the first-contact owner may take says so."""
+    possible = [a for a in workflow.available(case.status) if STAFF_ROLES & set(a.roles)]
+    if not possible:
+        return ["下一步：无（已结束或只等业主操作）。"]
+    owner = case.details.get("owner")
+    owner_text = f"首问负责人 {person(owner, '', roster)}" if owner else ""
+
+    def held_by_owner(action: Action) -> bool:
+        return action.owner_only and bool(owner) and (member is None or member.id != owner)
+
     if member is not None:
-        mine = [a for a in possible if member.role in a.roles]
+        by_role = [a for a in possible if member.role in a.roles]
+        mine = [a for a in by_role if not held_by_owner(a)]
+        owners_only = [a for a in by_role if held_by_owner(a)]
         title = f"下一步（您是{member.name}，{ROLE_LABELS.get(member.role, member.role)}）："
     else:
-        mine = possible
+        mine, owners_only = possible, []
         title = "下一步（用 --as 工号 指明您是谁）："
-    if not possible:
-        return ["下一步：无（工单已结束或只等业主操作）。"]
     lines = [title]
+    for action in owners_only:
+        lines.append(f"  {action.label}：只能由{owner_text}操作（首问负责）。")
     if not mine:
-        others = "；".join(f"{a.label}（{'、'.join(ROLE_LABELS.get(r, r) for r in a.roles if r in staff_roles)}）"
-                          for a in possible)
-        return [title, f"  您的岗位现在没有可做的操作。其他人可做：{others}"]
+        others = [a for a in possible if a not in owners_only]
+        text = "您现在没有可做的操作。" if owners_only else "您的岗位现在没有可做的操作。"
+        if others:
+            text += "其他人可做：" + "；".join(
+                f"{a.label}（{owner_text if held_by_owner(a) else roles_text(a)}）" for a in others)
+        return [*lines, f"  {text}"]
     who = f" --as {member.id}" if member else ""
     for action in mine:
         required = " ".join(f"{option_name(f)} <{metavar(f)}>" for f in action.fields if f.required)
-        roles = "" if member else f"；由{'、'.join(ROLE_LABELS.get(r, r) for r in action.roles if r in staff_roles)}操作"
-        lines.append(f"  {action.label} → {status_label(action.target)}{roles}")
-        lines.append(f"    {prog}{who} {command_name(action)} {order.reference} {required}".rstrip())
+        roles = "" if member else f"；由{owner_text if held_by_owner(action) else roles_text(action)}操作"
+        lines.append(f"  {action.label} → {status_label(action.target, workflow)}{roles}")
+        lines.append(f"    {prog}{who} {command_name(action)} {case.reference} {required}".rstrip())
         for step_field in action.fields:
             lines.append(f"      {option_name(step_field)}  {field_hint(step_field, roster)}")
     lines.append("  每一步都可加 --note（写给业主看的说明）和 --staff-note（仅员工可见的备注）。")

@@ -193,14 +193,15 @@ MODELS_BY_TABLE_ENV = {"REPAIRS_TABLE": WorkOrderItem}
 
 
 class OwnerIndex(GlobalSecondaryIndex):
-    """A first-contact owner's open cases (首问负责), nearest deadline first."""
+    """A first-contact owner's open cases (首问负责), oldest first; it includes the ones
+    waiting for the resident, which have no deadline of ours."""
 
     class Meta:
-        index_name = "owner-by-due"
+        index_name = "owner-by-created-at"
         projection = AllProjection()
 
     owner_open = UnicodeAttribute(hash_key=True)
-    next_due = UnicodeAttribute(range_key=True)
+    created_at = UnicodeAttribute(range_key=True)
 
 
 class DepartmentIndex(GlobalSecondaryIndex):
