@@ -155,3 +155,15 @@ def test_a_missed_promised_reply_is_escalated_exactly_once(api, dynamodb, stack,
 @pytest.mark.parametrize("state", [s.code for s in COMPLAINT_WORKFLOW.states])
 def test_every_complaint_state_has_resident_wording(state):
     assert COMPLAINT_WORKFLOW.state(state).resident_label
+
+
+def test_the_simple_path_in_the_console(api, dynamodb, stack, complaint_stream):
+    created = file(api, kind="inquiry")
+
+    edit(dynamodb, stack, complaint_stream, created, status="received", edited_by="kf-he", owner="kf-he")
+    answered = edit(dynamodb, stack, complaint_stream, created, status="answered", edited_by="kf-he",
+                    reply="每周二、五上午清运大件垃圾。")
+    shown = resident(api, created, "satisfied", {})
+
+    assert answered["status"] == "answered" and "guard_message" not in answered
+    assert shown["status"] == "closed" and shown["details"]["reply"].startswith("每周二")

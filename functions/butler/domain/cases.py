@@ -97,10 +97,22 @@ class CaseKind:
     prefix: str  # of references: R-…, C-…
     workflow: Workflow
     case_type: type
-    next_due: Callable[[Any], datetime | None]
-    breach: Callable[[Any, datetime], str | None]
+    # The deadline each status works towards: status → (the case's attribute, breach name).
+    deadlines: Mapping[str, tuple[str, str]]
     protected: tuple[str, ...] = ()  # fields staff may not change in the console, besides the common ones
     after_step: Callable[[Any, Action, datetime], None] | None = None  # what a step changes beyond the record
+
+    def next_due(self, case: Any) -> datetime | None:
+        """The deadline the case is working towards now, if any."""
+        deadline = self.deadlines.get(case.status)
+        return getattr(case, deadline[0]) if deadline else None
+
+    def breach(self, case: Any, now: datetime) -> str | None:
+        """The name of the deadline the case has missed, if it has."""
+        due = self.next_due(case)
+        if due is None or now <= due:
+            return None
+        return self.deadlines[case.status][1]
 
     def advance(self, case: Any, action_code: str, *, role: str, now: datetime, actor: str = "",
                 values: Mapping[str, Any] | None = None, roster: Roster | None = None,

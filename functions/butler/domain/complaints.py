@@ -209,26 +209,17 @@ def _after_step(case: ComplaintCase, action: Action, now: datetime) -> None:
         case.respond_by = now + FIRST_RESPONSE  # the owner answers again within a day
 
 
-def next_due(case: ComplaintCase) -> datetime | None:
-    if case.status in ("submitted", "received"):
-        return case.respond_by
-    if case.status in REPLY_STATES:
-        return case.reply_by
-    return None
-
-
-def breach(case: ComplaintCase, now: datetime) -> str | None:
-    due = next_due(case)
-    if due is None or now <= due:
-        return None
-    return "response" if case.status in ("submitted", "received") else "promised_reply"
-
-
-COMPLAINT = CaseKind("complaint", "C", COMPLAINT_WORKFLOW, ComplaintCase, next_due, breach,
-                     protected=("respond_by", "reply_by", "kind", "topic", "reopen_count"),
-                     after_step=_after_step)
+COMPLAINT = CaseKind(
+    "complaint", "C", COMPLAINT_WORKFLOW, ComplaintCase,
+    deadlines={"submitted": ("respond_by", "response"), "received": ("respond_by", "response"),
+               **{status: ("reply_by", "promised_reply") for status in REPLY_STATES}},
+    protected=("respond_by", "reply_by", "kind", "topic", "reopen_count"),
+    after_step=_after_step,
+)
 advance = COMPLAINT.advance
 advance_to = COMPLAINT.advance_to
+next_due = COMPLAINT.next_due
+breach = COMPLAINT.breach
 
 
 def resident_view(case: ComplaintCase, roster: Roster | None = None) -> dict:

@@ -258,24 +258,13 @@ STEP_FIELDS = step_fields(REPAIR_WORKFLOW)
 NUMBER_FIELDS = number_fields(REPAIR_WORKFLOW)
 
 
-def next_due(order: WorkOrder) -> datetime | None:
-    """The deadline the order is working towards now, if any."""
-    if order.status == "reported":
-        return order.respond_by
-    if order.status in WORK_STATES:
-        return order.complete_by
-    return None
-
-
-def breach(order: WorkOrder, now: datetime) -> str | None:
-    """"response" or "completion" when the current deadline has passed."""
-    due = next_due(order)
-    if due is None or now <= due:
-        return None
-    return "response" if order.status == "reported" else "completion"
-
-
-REPAIR = CaseKind("repair", "R", REPAIR_WORKFLOW, WorkOrder, next_due, breach,
-                  protected=("respond_by", "complete_by", "category", "urgency", "photos"))
+REPAIR = CaseKind(
+    "repair", "R", REPAIR_WORKFLOW, WorkOrder,
+    deadlines={"reported": ("respond_by", "response"),
+               **{status: ("complete_by", "completion") for status in WORK_STATES}},
+    protected=("respond_by", "complete_by", "category", "urgency", "photos"),
+)
 advance = REPAIR.advance
 advance_to = REPAIR.advance_to
+next_due = REPAIR.next_due
+breach = REPAIR.breach

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable, Optional
 
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
@@ -15,6 +16,11 @@ from butler.web.errors import JSON_TYPE, ApiError
 from butler.web.idempotency import header, idempotency_key, submit_once
 
 TRACKING_SECURITY = [{"trackingToken": []}]
+
+
+def route_group() -> tuple[Router, Logger, Metrics]:
+    """A router for one kind of case, with the logger and metrics its routes use."""
+    return Router(), Logger(child=True), Metrics()
 
 
 def bearer_token(headers: Optional[dict[str, str]]) -> str:

@@ -3,8 +3,6 @@ whether the answer satisfies you."""
 
 from typing import Annotated
 
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -13,7 +11,14 @@ from butler.repository.complaints import ComplaintRepository
 from butler.roster import load_roster
 from butler.services.cases import find_for_resident, open_case, resident_step
 from butler.settings import load_settings
-from butler.web.cases import TRACKING_SECURITY, bearer_token, created_body, created_once, json_response
+from butler.web.cases import (
+    TRACKING_SECURITY,
+    bearer_token,
+    created_body,
+    created_once,
+    json_response,
+    route_group,
+)
 from butler.web.schemas import (
     ComplaintCreatedOut,
     ComplaintIn,
@@ -23,9 +28,7 @@ from butler.web.schemas import (
     error_responses,
 )
 
-router = Router()
-logger = Logger(child=True)
-metrics = Metrics()
+router, logger, metrics = route_group()
 
 TAGS = ["咨询投诉建议"]
 VIEW = {200: {"description": "处理进度", "content": {"application/json": {"model": ComplaintViewOut}}}}

@@ -2,8 +2,6 @@
 
 from typing import Annotated
 
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -13,7 +11,14 @@ from butler.repository.work_orders import WorkOrderRepository
 from butler.services import repairs as service
 from butler.services.shared_faults import primary_of
 from butler.settings import load_settings
-from butler.web.cases import TRACKING_SECURITY, bearer_token, created_body, created_once, json_response
+from butler.web.cases import (
+    TRACKING_SECURITY,
+    bearer_token,
+    created_body,
+    created_once,
+    json_response,
+    route_group,
+)
 from butler.web.schemas import (
     NotFixedIn,
     PhotoIn,
@@ -25,9 +30,7 @@ from butler.web.schemas import (
     error_responses,
 )
 
-router = Router()
-logger = Logger(child=True)
-metrics = Metrics()
+router, logger, metrics = route_group()
 
 @router.post(
     "/api/repairs",
