@@ -9,12 +9,8 @@
  * - The topic's hint names the department it usually goes to.
  * - The success panel says by when the first-contact owner answers (respond_by).
  */
-(function () {
+window.Butler.enhance('complaint-form', (form, B) => {
   'use strict';
-
-  const form = document.getElementById('complaint-form');
-  if (!form || !window.Butler) return;
-  const B = window.Butler;
 
   const API = '/api/complaints';
   const FIELDS = ['kind', 'topic', 'description', 'contact_name', 'contact_phone', 'unit'];
@@ -140,4 +136,4 @@
   topic.addEventListener('change', updateTopic);
   $('field-description').addEventListener('input', updateCount);
   $('complaint-again').addEventListener('click', ctl.reset);
-}());
+});

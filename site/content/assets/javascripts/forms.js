@@ -382,5 +382,12 @@
     kindOf: kindOf,
     reports: Object.freeze(reports),
     caseForm: caseForm,
+    enhance: enhance,
   });
+
+  // Run ``setup(form, Butler)`` for the form with this id, if the page has one.
+  function enhance(formId, setup) {
+    const form = document.getElementById(formId);
+    if (form) setup(form, window.Butler);
+  }
 }());

@@ -10,12 +10,8 @@
  * - Home or public area: the unit or the exact place is required.
  * - Photos: shrunk on the phone and uploaded after the report is filed.
  */
-(function () {
+window.Butler.enhance('repair-form', (form, B) => {
   'use strict';
-
-  const form = document.getElementById('repair-form');
-  if (!form || !window.Butler) return;
-  const B = window.Butler;
 
   const API = '/api/repairs';
   const FIELDS = ['category', 'urgency', 'location_type', 'unit', 'location', 'description',
@@ -233,4 +229,4 @@
   }));
   $('field-description').addEventListener('input', updateCount);
   $('repair-again').addEventListener('click', ctl.reset);
-}());
+});
