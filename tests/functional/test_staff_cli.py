@@ -14,6 +14,7 @@ import pytest
 
 from butler.cli.main import build_parser, main
 from butler.cli.zh_argparse import chinese_argparse
+from butler.domain.complaints import COMPLAINT_WORKFLOW
 from butler.domain.repairs import REPAIR_WORKFLOW
 from butler.domain.timefmt import SHANGHAI, utc_now
 from butler.domain.workflow import StepField
@@ -177,11 +178,13 @@ def test_a_wrong_command_line_is_a_usage_error_in_chinese(cli):
 
 
 # ---------------------------------------------------------------------- generated from the workflow
-def test_every_staff_step_of_the_workflow_is_a_command_with_its_fields(cli):
+@pytest.mark.parametrize("workflow, example", [(REPAIR_WORKFLOW, "R-7KQ4-M2XP"),
+                                               (COMPLAINT_WORKFLOW, "C-7KQ4-M2XP")])
+def test_every_staff_step_of_each_workflow_is_a_command_with_its_fields(cli, workflow, example):
     overview = cli("--help")
     assert overview.code == 0 and overview.out.startswith("用法：")
 
-    for action in REPAIR_WORKFLOW.actions:
+    for action in workflow.actions:
         name = action.code.replace("_", "-")
         listed = re.search(rf"^\s+{name}\s", overview.out, re.MULTILINE) is not None
         if set(action.roles) <= {"resident", "system"}:
@@ -190,7 +193,7 @@ def test_every_staff_step_of_the_workflow_is_a_command_with_its_fields(cli):
         assert listed, name
         result = cli(name, "--help")
         assert result.code == 0, name
-        assert action.label in result.out
+        assert action.label in result.out and example in result.out, name
         for step_field in action.fields:
             assert f"--{step_field.name.replace('_', '-')}" in result.out, (name, step_field.name)
             assert step_field.label in result.out
