@@ -23,7 +23,7 @@ from butler.domain.cases import (
 from butler.domain.repairs import mask_phone
 from butler.domain.staff import Roster
 from butler.domain.timefmt import iso
-from butler.domain.workflow import Action, State, StepField, Workflow
+from butler.domain.workflow import Action, load_workflow
 
 KINDS = {"inquiry": "咨询", "complaint": "投诉", "suggestion": "建议"}
 
@@ -81,53 +81,8 @@ FIRST_RESPONSE = timedelta(hours=24)
 PROMISED_REPLY = {"inquiry": timedelta(hours=48), "complaint": timedelta(hours=72),
                   "suggestion": timedelta(days=7)}
 
-FRONT_DESK = ("customer_service", "butler")
-DEPARTMENT_ROLES = ("department_head", "maintenance_lead", "butler", "customer_service")
-DEPARTMENT_CHOICE = "choice:" + ",".join(d.code for d in DEPARTMENTS)
-
-COMPLAINT_WORKFLOW = Workflow(
-    name="complaint",
-    initial="submitted",
-    states=(
-        State("submitted", "网上提交，待认领", "已收到，客服正在查看"),
-        State("received", "已受理", "已受理，由首问负责人跟进到底"),
-        State("answered", "已当场答复，待业主确认", "已答复，请告诉我们是否满意"),
-        State("transferred", "已转交部门", "已转交相关部门，将在约定时间前答复您"),
-        State("investigating", "部门调查核实中", "相关部门正在调查核实"),
-        State("solution_proposed", "部门已提出方案，待负责人答复", "已有处理方案，负责人将答复您"),
-        State("replied", "已答复业主，待确认", "已答复，请告诉我们是否满意"),
-        State("closed", "已办结", "已办结，感谢您的反馈", final=True),
-    ),
-    actions=(
-        Action("claim", "认领（首问负责）", ("submitted",), "received", FRONT_DESK,
-               "已有专人负责，将跟进到底",
-               (StepField("owner", "首问负责人（工号）", kind="staff"),)),
-        Action("answer", "当场答复", ("received",), "answered", FRONT_DESK, "",
-               (StepField("reply", "答复内容", resident_visible=True),), owner_only=True),
-        Action("transfer", "转交部门并约定回复时间", ("received",), "transferred", FRONT_DESK,
-               "已转交相关部门处理",
-               (StepField("department", "转交部门", kind=DEPARTMENT_CHOICE, resident_visible=True),
-                StepField("promised_hours", "约定回复时限（小时）", kind="hours", required=False,
-                          resident_visible=True)), owner_only=True),
-        Action("investigate", "调查核实", ("transferred",), "investigating", DEPARTMENT_ROLES,
-               "相关部门已开始调查核实",
-               (StepField("findings", "调查情况", required=False, staff_note=True),)),
-        Action("propose", "提出解决方案", ("investigating",), "solution_proposed", DEPARTMENT_ROLES,
-               "", (StepField("solution", "解决方案", staff_note=True),)),
-        Action("reply", "答复业主", ("solution_proposed",), "replied", FRONT_DESK, "",
-               (StepField("reply", "答复内容", resident_visible=True),), owner_only=True),
-        Action("confirm_satisfied", "业主确认满意", ("answered", "replied"), "closed", ("resident",),
-               "业主确认满意，已办结",
-               (StepField("rating", "满意度（1–5）", kind="rating", required=False,
-                          resident_visible=True),)),
-        Action("not_satisfied", "业主不满意", ("answered", "replied"), "received", ("resident",),
-               "业主表示不满意，首问负责人继续跟进",
-               (StepField("not_satisfied_reason", "不满意的原因", resident_visible=True),)),
-        Action("close_after_follow_up", "回访后办结", ("answered", "replied"), "closed", FRONT_DESK,
-               "已电话回访，办结",
-               (StepField("follow_up", "电话回访记录", staff_note=True),), owner_only=True),
-    ),
-)
+# The flow of the service plan §2(一), §3(一); departments are the choices of "transfer".
+COMPLAINT_WORKFLOW = load_workflow("complaint", {"departments": [d.code for d in DEPARTMENTS]})
 
 RESIDENT_FIELDS = resident_fields(COMPLAINT_WORKFLOW)
 STEP_FIELDS = step_fields(COMPLAINT_WORKFLOW)

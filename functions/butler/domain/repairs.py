@@ -21,7 +21,7 @@ from butler.domain.cases import (
     resident_timeline,
     step_fields,
 )
-from butler.domain.workflow import Action, State, StepField, Workflow
+from butler.domain.workflow import load_workflow
 
 
 @dataclass(frozen=True)
@@ -66,70 +66,8 @@ SOURCES = {
     "inspection": "管家巡查发现",
 }
 
-STAFF = ("butler", "customer_service", "maintenance_lead")
-
-REPAIR_WORKFLOW = Workflow(
-    name="repair",
-    initial="reported",
-    states=(
-        State("reported", "已报修，待派单", "已收到您的报修，正在安排维修人员"),
-        State("dispatched", "已派单", "已安排维修人员，将尽快与您联系"),
-        State("surveyed", "已勘查", "维修人员已上门查看，确定了维修方案"),
-        State("in_repair", "维修中", "正在维修"),
-        State("paused", "暂停（待料或待入户）", "维修暂停，正在等待材料或约定入户时间"),
-        State("completed", "已完工，待验收", "维修已完成，物业管家正在验收"),
-        State("accepted", "验收合格，待业主评价", "维修已验收合格，请您评价"),
-        State("rated", "业主已评价", "感谢您的评价"),
-        State("merged", "已合并到同一故障的报修", "同一故障已有报修，我们合并处理，进度见下方"),
-        State("archived", "已归档", "已完成并归档", final=True),
-        State("cancelled", "已取消", "报修已取消", final=True),
-    ),
-    actions=(
-        Action("dispatch", "派单", ("reported",), "dispatched", STAFF, "已派单给维修人员",
-               (StepField("technician", "维修人员", kind="staff", staff_role="technician"),)),
-        Action("survey", "现场勘查", ("dispatched",), "surveyed", ("technician", "maintenance_lead"),
-               "维修人员已完成现场勘查",
-               (StepField("survey_plan", "维修方案", resident_visible=True),
-                StepField("materials_planned", "所需材料", resident_visible=True))),
-        Action("start_repair", "开始维修", ("surveyed",), "in_repair", ("technician", "maintenance_lead"),
-               "开始维修"),
-        Action("note_situation", "报告特殊情况", ("in_repair",), "in_repair",
-               ("technician", "maintenance_lead"), "",
-               (StepField("situation", "特殊情况", staff_note=True),)),
-        Action("pause", "暂停维修", ("in_repair",), "paused", ("technician", "maintenance_lead"),
-               "维修暂停",
-               (StepField("pause_reason", "暂停原因（待料或待入户）", resident_visible=True),)),
-        Action("resume", "恢复维修", ("paused",), "in_repair", ("technician", "maintenance_lead"),
-               "恢复维修"),
-        Action("complete", "完工并填写维修记录", ("in_repair",), "completed",
-               ("technician", "maintenance_lead"), "维修完成，等待验收",
-               (StepField("work_done", "维修内容", resident_visible=True),
-                StepField("materials_used", "所用材料", resident_visible=True),
-                StepField("labour_minutes", "工时（分钟）", kind="minutes", resident_visible=True))),
-        Action("accept", "验收合格并签字", ("completed",), "accepted", ("butler",),
-               "物业管家验收合格",
-               (StepField("accepted_by", "验收签字（管家工号）", kind="staff", staff_role="butler"),)),
-        Action("reject", "验收不合格，返修", ("completed",), "in_repair", ("butler",),
-               "验收未通过，安排返修",
-               (StepField("reject_reason", "不合格原因", resident_visible=True),)),
-        Action("rate", "业主评价", ("accepted",), "rated", ("resident",), "业主已评价",
-               (StepField("rating", "评分（1–5）", kind="rating", resident_visible=True),
-                StepField("rating_comment", "评价", required=False, resident_visible=True))),
-        Action("report_not_fixed", "业主反馈未修好", ("accepted",), "in_repair", ("resident",),
-               "业主反馈问题未解决，已安排返修",
-               (StepField("not_fixed_reason", "未修好的情况", resident_visible=True),)),
-        Action("archive", "归档到房屋档案", ("accepted", "rated"), "archived", ("butler", "system"),
-               "已归档"),
-        Action("link", "合并到同一故障的报修", ("reported", "dispatched"), "merged", STAFF,
-               "同一故障已有报修，合并处理",
-               (StepField("primary_reference", "主报修编号", kind="reference", resident_visible=True),)),
-        Action("close_with_primary", "随主报修一并完成", ("merged",), "archived", ("system",),
-               "同一故障已处理完毕，本报修一并完成"),
-        Action("cancel", "取消报修", ("reported", "dispatched", "surveyed"), "cancelled",
-               (*STAFF, "resident"), "报修已取消",
-               (StepField("cancel_reason", "取消原因", resident_visible=True),)),
-    ),
-)
+# The flow of the service plan §3(二): states, steps, who takes them, what they record.
+REPAIR_WORKFLOW = load_workflow("repair")
 
 # Fields every step may carry besides its own: what residents read, and what only staff read.
 RESIDENT_NOTE = "resident_note"

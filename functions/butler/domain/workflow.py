@@ -193,3 +193,41 @@ class Workflow:
             if state.final:
                 lines.append(f"    {state.code} --> [*]")
         return "\n".join(lines)
+
+
+def workflow_from(data: Mapping[str, Any], choices: Mapping[str, list[str]] | None = None) -> Workflow:
+    """Build a workflow from its data (``butler/data/workflows/*.json``).
+
+    A field kind ``choice:NAME`` takes its options from ``choices[NAME]``, so the list
+    (departments …) stays where the domain defines it.
+    """
+    def field_kind(kind: str) -> str:
+        if kind.startswith("choice:") and kind.removeprefix("choice:") in (choices or {}):
+            return "choice:" + ",".join(choices[kind.removeprefix("choice:")])
+        return kind
+
+    return Workflow(
+        name=data["name"],
+        initial=data["initial"],
+        states=tuple(State(s["code"], s["label"], s["resident_label"], s.get("final", False))
+                     for s in data["states"]),
+        actions=tuple(
+            Action(a["code"], a["label"], tuple(a["sources"]), a["target"], tuple(a["roles"]),
+                   a.get("resident_note", ""),
+                   tuple(StepField(f["name"], f["label"], field_kind(f.get("kind", "text")),
+                                   f.get("required", True), f.get("resident_visible", False),
+                                   f.get("staff_role", ""), f.get("staff_note", False))
+                         for f in a.get("fields", ())),
+                   a.get("owner_only", False))
+            for a in data["actions"]
+        ),
+    )
+
+
+def load_workflow(name: str, choices: Mapping[str, list[str]] | None = None) -> Workflow:
+    """A workflow shipped with the package: static data, read once at import."""
+    import json
+    from importlib import resources
+
+    text = resources.files("butler").joinpath(f"data/workflows/{name}.json").read_text(encoding="utf-8")
+    return workflow_from(json.loads(text), choices)
