@@ -12,14 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from butler.domain.cases import (
-    CaseKind,
-    TimelineEntry,
-    number_fields,
-    resident_fields,
-    resident_timeline,
-    step_fields,
-)
+from butler.domain.cases import CaseKind, TimelineEntry, resident_timeline
+from butler.domain.cases import number_fields, resident_fields, step_fields
 from butler.domain.repairs import mask_phone
 from butler.domain.staff import Roster
 from butler.domain.timefmt import iso

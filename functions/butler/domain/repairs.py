@@ -12,15 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from butler.domain import service_levels
+from butler.domain.cases import CaseKind, TimelineEntry, resident_timeline
+from butler.domain.cases import number_fields, resident_fields, step_fields
 from butler.domain.timefmt import iso
-from butler.domain.cases import (
-    CaseKind,
-    TimelineEntry,
-    number_fields,
-    resident_fields,
-    resident_timeline,
-    step_fields,
-)
 from butler.domain.workflow import load_workflow
 
 

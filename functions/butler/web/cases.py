@@ -18,6 +18,22 @@ from butler.web.idempotency import header, idempotency_key, submit_once
 TRACKING_SECURITY = [{"trackingToken": []}]
 
 
+CREATE_ERRORS = (400, 409, 413, 415, 422, 503)
+READ_ERRORS = (401, 404, 503)
+STEP_ERRORS = (400, 401, 404, 409, 413, 415, 422, 503)
+
+
+def documented(summary: str, description: str, model: type, *, tags: list[str], errors: tuple[int, ...],
+               status: int = 200, secured: bool = True) -> dict[str, Any]:
+    """A route decorator's keyword arguments: how the OpenAPI document describes the route."""
+    from butler.web.schemas import error_responses
+
+    responses = {status: {"description": summary, "content": {"application/json": {"model": model}}},
+                 **error_responses(*errors)}
+    return {"summary": summary, "description": description, "responses": responses, "tags": tags,
+            **({"security": TRACKING_SECURITY} if secured else {})}
+
+
 def route_group() -> tuple[Router, Logger, Metrics]:
     """A router for one kind of case, with the logger and metrics its routes use."""
     return Router(), Logger(child=True), Metrics()

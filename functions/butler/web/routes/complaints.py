@@ -11,41 +11,28 @@ from butler.repository.complaints import ComplaintRepository
 from butler.roster import load_roster
 from butler.services.cases import find_for_resident, open_case, resident_step
 from butler.settings import load_settings
-from butler.web.cases import (
-    TRACKING_SECURITY,
-    bearer_token,
-    created_body,
-    created_once,
-    json_response,
-    route_group,
-)
+from butler.web.cases import CREATE_ERRORS, READ_ERRORS, STEP_ERRORS, documented, route_group
+from butler.web.cases import bearer_token, created_body, created_once, json_response
 from butler.web.schemas import (
     ComplaintCreatedOut,
     ComplaintIn,
     ComplaintViewOut,
     NotSatisfiedIn,
     SatisfiedIn,
-    error_responses,
 )
 
 router, logger, metrics = route_group()
 
 TAGS = ["咨询投诉建议"]
-VIEW = {200: {"description": "处理进度", "content": {"application/json": {"model": ComplaintViewOut}}}}
 
 
 def _repo() -> ComplaintRepository:
     return ComplaintRepository(load_settings().complaints_table)
 
 
-@router.post(
-    "/api/complaints",
-    summary="提交咨询、投诉或建议",
-    description="首问负责：第一位接手的员工负责到底。带上 Idempotency-Key 请求头，重试不会重复登记。",
-    responses={201: {"description": "已收到", "content": {"application/json": {"model": ComplaintCreatedOut}}},
-               **error_responses(400, 409, 413, 415, 422, 503)},
-    tags=TAGS,
-)
+@router.post("/api/complaints", **documented(
+    "提交咨询、投诉或建议", "首问负责：第一位接手的员工负责到底。带上 Idempotency-Key 请求头，重试不会重复登记。",
+    ComplaintCreatedOut, status=201, errors=CREATE_ERRORS, secured=False, tags=TAGS))
 def file_complaint(filing: Annotated[ComplaintIn, Body(embed=False)]):
     settings = load_settings()
     repo = ComplaintRepository(settings.complaints_table)
@@ -59,36 +46,23 @@ def file_complaint(filing: Annotated[ComplaintIn, Body(embed=False)]):
     return created_once(router, filing.model_dump(), create, settings)
 
 
-@router.get(
-    "/api/complaints/<reference>",
-    summary="查询处理进度",
-    description="凭编号和查询码（Authorization: Bearer 查询码）查看。编号不存在与查询码错误返回相同的 404。",
-    responses={**VIEW, **error_responses(401, 404, 503)}, security=TRACKING_SECURITY, tags=TAGS,
-)
+@router.get("/api/complaints/<reference>", **documented(
+    "查询处理进度", "凭编号和查询码（Authorization: Bearer 查询码）查看。编号不存在与查询码错误返回相同的 404。",
+    ComplaintViewOut, errors=READ_ERRORS, tags=TAGS))
 def track_complaint(reference: Annotated[str, Path(max_length=20)]):
     case = find_for_resident(_repo(), reference, bearer_token(router.current_event.headers))
     return json_response(resident_view(case, load_roster()))
 
 
-@router.post(
-    "/api/complaints/<reference>/satisfied",
-    summary="确认满意",
-    description="对答复满意：办结。可以打 1–5 分。",
-    responses={**VIEW, **error_responses(400, 401, 404, 409, 413, 415, 422, 503)},
-    security=TRACKING_SECURITY, tags=TAGS,
-)
+@router.post("/api/complaints/<reference>/satisfied", **documented(
+    "确认满意", "对答复满意：办结。可以打 1–5 分。", ComplaintViewOut, errors=STEP_ERRORS, tags=TAGS))
 def confirm_satisfied(reference: Annotated[str, Path(max_length=20)],
                       answer: Annotated[SatisfiedIn, Body(embed=False)]):
     return _resident_step(reference, "confirm_satisfied", {"rating": answer.rating})
 
 
-@router.post(
-    "/api/complaints/<reference>/not-satisfied",
-    summary="不满意",
-    description="对答复不满意：回到首问负责人继续跟进。",
-    responses={**VIEW, **error_responses(400, 401, 404, 409, 413, 415, 422, 503)},
-    security=TRACKING_SECURITY, tags=TAGS,
-)
+@router.post("/api/complaints/<reference>/not-satisfied", **documented(
+    "不满意", "对答复不满意：回到首问负责人继续跟进。", ComplaintViewOut, errors=STEP_ERRORS, tags=TAGS))
 def not_satisfied(reference: Annotated[str, Path(max_length=20)],
                   answer: Annotated[NotSatisfiedIn, Body(embed=False)]):
     return _resident_step(reference, "not_satisfied", {"not_satisfied_reason": answer.reason})

@@ -11,14 +11,8 @@ from butler.repository.work_orders import WorkOrderRepository
 from butler.services import repairs as service
 from butler.services.shared_faults import primary_of
 from butler.settings import load_settings
-from butler.web.cases import (
-    TRACKING_SECURITY,
-    bearer_token,
-    created_body,
-    created_once,
-    json_response,
-    route_group,
-)
+from butler.web.cases import CREATE_ERRORS, READ_ERRORS, STEP_ERRORS, documented, route_group
+from butler.web.cases import bearer_token, created_body, created_once, json_response
 from butler.web.schemas import (
     NotFixedIn,
     PhotoIn,
@@ -27,19 +21,14 @@ from butler.web.schemas import (
     RepairCreatedOut,
     RepairReportIn,
     RepairViewOut,
-    error_responses,
 )
 
 router, logger, metrics = route_group()
+TAGS = ["报修"]
 
-@router.post(
-    "/api/repairs",
-    summary="报修",
-    description="提交一条报修。带上 Idempotency-Key 请求头，重试时返回第一次的结果，不会重复建单。",
-    responses={201: {"description": "已受理", "content": {"application/json": {"model": RepairCreatedOut}}},
-               **error_responses(400, 409, 413, 415, 422, 503)},
-    tags=["报修"],
-)
+@router.post("/api/repairs", **documented(
+    "报修", "提交一条报修。带上 Idempotency-Key 请求头，重试时返回第一次的结果，不会重复建单。",
+    RepairCreatedOut, status=201, errors=CREATE_ERRORS, secured=False, tags=TAGS))
 def report_repair(report: Annotated[RepairReportIn, Body(embed=False)]):
     settings = load_settings()
     repo = WorkOrderRepository(settings.repairs_table)
@@ -58,15 +47,9 @@ def report_repair(report: Annotated[RepairReportIn, Body(embed=False)]):
     return created_once(router, report.model_dump(), create, settings)
 
 
-@router.get(
-    "/api/repairs/<reference>",
-    summary="查询报修进度",
-    description="凭报修编号和查询码（Authorization: Bearer 查询码）查看进度。编号不存在与查询码错误返回相同的 404。",
-    responses={200: {"description": "报修进度", "content": {"application/json": {"model": RepairViewOut}}},
-               **error_responses(401, 404, 503)},
-    security=TRACKING_SECURITY,
-    tags=["报修"],
-)
+@router.get("/api/repairs/<reference>", **documented(
+    "查询报修进度", "凭报修编号和查询码（Authorization: Bearer 查询码）查看进度。编号不存在与查询码错误返回相同的 404。",
+    RepairViewOut, errors=READ_ERRORS, tags=TAGS))
 def track_repair(reference: Annotated[str, Path(max_length=20)]):
     token = bearer_token(router.current_event.headers)
     settings = load_settings()
@@ -83,15 +66,10 @@ def _view_response(order, view: dict):
     return json_response(view)
 
 
-@router.post(
-    "/api/repairs/<reference>/photos",
-    summary="为报修添加照片",
-    description="业主凭查询码为自己的报修登记一张照片（JPG/PNG/WebP，≤5 MB，最多 4 张），"
-                "返回同源的预签名上传地址；用 PUT 上传文件本身。",
-    responses={201: {"description": "可以上传", "content": {"application/json": {"model": PhotoUploadOut}}},
-               **error_responses(400, 401, 404, 409, 413, 415, 422, 503)},
-    security=TRACKING_SECURITY, tags=["报修"],
-)
+@router.post("/api/repairs/<reference>/photos", **documented(
+    "为报修添加照片", "业主凭查询码为自己的报修登记一张照片（JPG/PNG/WebP，≤5 MB，最多 4 张），"
+    "返回同源的预签名上传地址；用 PUT 上传文件本身。",
+    PhotoUploadOut, status=201, errors=STEP_ERRORS, tags=TAGS))
 def add_resident_photo(reference: Annotated[str, Path(max_length=20)],
                        photo: Annotated[PhotoIn, Body(embed=False)]):
     token = bearer_token(router.current_event.headers)
@@ -105,28 +83,17 @@ def add_resident_photo(reference: Annotated[str, Path(max_length=20)],
     return json_response(upload, 201)
 
 
-VIEW_RESPONSES = {200: {"description": "更新后的报修进度",
-                        "content": {"application/json": {"model": RepairViewOut}}},
-                  **error_responses(400, 401, 404, 409, 413, 415, 422, 503)}
-
-
-@router.post(
-    "/api/repairs/<reference>/rating",
-    summary="评价维修结果",
-    description="维修验收合格后，业主凭查询码打分（1–5）并可留言。",
-    responses=VIEW_RESPONSES, security=TRACKING_SECURITY, tags=["报修"],
-)
+@router.post("/api/repairs/<reference>/rating", **documented(
+    "评价维修结果", "维修验收合格后，业主凭查询码打分（1–5）并可留言。",
+    RepairViewOut, errors=STEP_ERRORS, tags=TAGS))
 def rate_repair(reference: Annotated[str, Path(max_length=20)],
                 rating: Annotated[RatingIn, Body(embed=False)]):
     return _resident_step(reference, "rate", {"rating": rating.rating, "rating_comment": rating.comment})
 
 
-@router.post(
-    "/api/repairs/<reference>/not-fixed",
-    summary="反馈没有修好",
-    description="维修验收后问题仍在：说明情况，工单回到维修中。",
-    responses=VIEW_RESPONSES, security=TRACKING_SECURITY, tags=["报修"],
-)
+@router.post("/api/repairs/<reference>/not-fixed", **documented(
+    "反馈没有修好", "维修验收后问题仍在：说明情况，工单回到维修中。",
+    RepairViewOut, errors=STEP_ERRORS, tags=TAGS))
 def report_not_fixed(reference: Annotated[str, Path(max_length=20)],
                      report: Annotated[NotFixedIn, Body(embed=False)]):
     return _resident_step(reference, "report_not_fixed", {"not_fixed_reason": report.reason})
