@@ -34,16 +34,14 @@ def _repo() -> ComplaintRepository:
     "提交咨询、投诉或建议", "首问负责：第一位接手的员工负责到底。带上 Idempotency-Key 请求头，重试不会重复登记。",
     ComplaintCreatedOut, status=201, errors=CREATE_ERRORS, secured=False, tags=TAGS))
 def file_complaint(filing: Annotated[ComplaintIn, Body(embed=False)]):
-    settings = load_settings()
-    repo = ComplaintRepository(settings.complaints_table)
+    return created_once(router, filing.model_dump(), lambda: _file(filing), load_settings())
 
-    def create() -> dict:
-        case, token = open_case(repo, lambda **new: new_case(filing.to_domain(), **new))
-        logger.info("case filed", extra={"reference": case.reference, "kind": case.kind, "topic": case.topic})
-        metrics.add_metric("CaseFiled", MetricUnit.Count, 1)
-        return created_body(case, token, COMPLAINT_WORKFLOW)
 
-    return created_once(router, filing.model_dump(), create, settings)
+def _file(filing: ComplaintIn) -> dict:
+    case, token = open_case(_repo(), lambda **new: new_case(filing.to_domain(), **new))
+    logger.info("case filed", extra={"reference": case.reference, "kind": case.kind, "topic": case.topic})
+    metrics.add_metric("CaseFiled", MetricUnit.Count, 1)
+    return created_body(case, token, COMPLAINT_WORKFLOW)
 
 
 @router.get("/api/complaints/<reference>", **documented(

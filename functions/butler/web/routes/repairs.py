@@ -26,25 +26,24 @@ from butler.web.schemas import (
 router, logger, metrics = route_group()
 TAGS = ["报修"]
 
+
 @router.post("/api/repairs", **documented(
     "报修", "提交一条报修。带上 Idempotency-Key 请求头，重试时返回第一次的结果，不会重复建单。",
     RepairCreatedOut, status=201, errors=CREATE_ERRORS, secured=False, tags=TAGS))
 def report_repair(report: Annotated[RepairReportIn, Body(embed=False)]):
-    settings = load_settings()
-    repo = WorkOrderRepository(settings.repairs_table)
+    return created_once(router, report.model_dump(), lambda: _report(report), load_settings())
 
-    def create() -> dict:
-        reported = service.report_repair(repo, report.to_domain())
-        order = reported.order
-        logger.info("repair reported", extra={
-            "reference": order.reference, "category": order.category, "emergency": order.emergency})
-        metrics.add_metric("RepairReported", MetricUnit.Count, 1)
-        if order.emergency:
-            metrics.add_metric("EmergencyReported", MetricUnit.Count, 1)
-        return {**created_body(order, reported.token, REPAIR_WORKFLOW),
-                "emergency": order.emergency, "urgency": order.urgency}
 
-    return created_once(router, report.model_dump(), create, settings)
+def _report(report: RepairReportIn) -> dict:
+    reported = service.report_repair(WorkOrderRepository(load_settings().repairs_table), report.to_domain())
+    order = reported.order
+    logger.info("repair reported", extra={
+        "reference": order.reference, "category": order.category, "emergency": order.emergency})
+    metrics.add_metric("RepairReported", MetricUnit.Count, 1)
+    if order.emergency:
+        metrics.add_metric("EmergencyReported", MetricUnit.Count, 1)
+    return {**created_body(order, reported.token, REPAIR_WORKFLOW),
+            "emergency": order.emergency, "urgency": order.urgency}
 
 
 @router.get("/api/repairs/<reference>", **documented(
