@@ -12,7 +12,8 @@ from butler.roster import load_roster
 from butler.services.cases import find_for_resident, open_case, resident_step
 from butler.settings import load_settings
 from butler.web.cases import CREATE_ERRORS, READ_ERRORS, STEP_ERRORS, documented, route_group
-from butler.web.cases import bearer_token, created_body, created_once, json_response
+from butler.web.cases import bearer_token, created_body, json_response
+from butler.web.intake import intake_route
 from butler.web.schemas import (
     ComplaintCreatedOut,
     ComplaintIn,
@@ -30,18 +31,16 @@ def _repo() -> ComplaintRepository:
     return ComplaintRepository(load_settings().complaints_table)
 
 
-@router.post("/api/complaints", **documented(
-    "提交咨询、投诉或建议", "首问负责：第一位接手的员工负责到底。带上 Idempotency-Key 请求头，重试不会重复登记。",
-    ComplaintCreatedOut, status=201, errors=CREATE_ERRORS, secured=False, tags=TAGS))
-def file_complaint(filing: Annotated[ComplaintIn, Body(embed=False)]):
-    return created_once(router, filing.model_dump(), lambda: _file(filing), load_settings())
-
-
 def _file(filing: ComplaintIn) -> dict:
     case, token = open_case(_repo(), lambda **new: new_case(filing.to_domain(), **new))
     logger.info("case filed", extra={"reference": case.reference, "kind": case.kind, "topic": case.topic})
     metrics.add_metric("CaseFiled", MetricUnit.Count, 1)
     return created_body(case, token, COMPLAINT_WORKFLOW)
+
+
+intake_route(router, "/api/complaints", ComplaintIn, _file, "file_complaint", **documented(
+    "提交咨询、投诉或建议", "首问负责：第一位接手的员工负责到底。带上 Idempotency-Key 请求头，重试不会重复登记。",
+    ComplaintCreatedOut, status=201, errors=CREATE_ERRORS, secured=False, tags=TAGS))
 
 
 @router.get("/api/complaints/<reference>", **documented(

@@ -12,7 +12,8 @@ from butler.services import repairs as service
 from butler.services.shared_faults import primary_of
 from butler.settings import load_settings
 from butler.web.cases import CREATE_ERRORS, READ_ERRORS, STEP_ERRORS, documented, route_group
-from butler.web.cases import bearer_token, created_body, created_once, json_response
+from butler.web.cases import bearer_token, created_body, json_response
+from butler.web.intake import intake_route
 from butler.web.schemas import (
     NotFixedIn,
     PhotoIn,
@@ -27,13 +28,6 @@ router, logger, metrics = route_group()
 TAGS = ["报修"]
 
 
-@router.post("/api/repairs", **documented(
-    "报修", "提交一条报修。带上 Idempotency-Key 请求头，重试时返回第一次的结果，不会重复建单。",
-    RepairCreatedOut, status=201, errors=CREATE_ERRORS, secured=False, tags=TAGS))
-def report_repair(report: Annotated[RepairReportIn, Body(embed=False)]):
-    return created_once(router, report.model_dump(), lambda: _report(report), load_settings())
-
-
 def _report(report: RepairReportIn) -> dict:
     reported = service.report_repair(WorkOrderRepository(load_settings().repairs_table), report.to_domain())
     order = reported.order
@@ -44,6 +38,11 @@ def _report(report: RepairReportIn) -> dict:
         metrics.add_metric("EmergencyReported", MetricUnit.Count, 1)
     return {**created_body(order, reported.token, REPAIR_WORKFLOW),
             "emergency": order.emergency, "urgency": order.urgency}
+
+
+intake_route(router, "/api/repairs", RepairReportIn, _report, "report_repair", **documented(
+    "报修", "提交一条报修。带上 Idempotency-Key 请求头，重试时返回第一次的结果，不会重复建单。",
+    RepairCreatedOut, status=201, errors=CREATE_ERRORS, secured=False, tags=TAGS))
 
 
 @router.get("/api/repairs/<reference>", **documented(
