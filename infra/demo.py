@@ -1,4 +1,4 @@
-"""Demo work orders for the local stack: a few reports at different steps of the flow.
+"""Demo cases for the local stack: a few repairs and complaints at different steps.
 
 Names and phone numbers are invented (139 0000 00xx).
 """
@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from butler.domain import identifiers
-from butler.domain.repairs import RepairReport, WorkOrder, advance, new_work_order
+from butler.domain.complaints import ComplaintFiling, new_case
+from butler.domain.repairs import REPAIR, RepairReport, new_work_order
 from butler.domain.timefmt import utc_now
-from butler.repository.work_orders import WorkOrderRepository
+from butler.repository.cases import CaseRepository
 from butler.roster import load_roster
 
 
@@ -37,17 +38,27 @@ DEMO = (
 )
 
 
-def load_demo(repo: WorkOrderRepository) -> list[DemoOrder]:
+DEMO_CASES = (
+    (ComplaintFiling("complaint", "parking", "地下车库 B 区消防通道经常有车停放。",
+                     "孙先生（示例）", "13900000004"),
+     [("claim", "customer_service", "kf-zhang", {"owner": "kf-zhang"}),
+      ("transfer", "customer_service", "kf-zhang", {"department": "security"})]),
+    (ComplaintFiling("suggestion", "activities", "建议周末在中心花园办亲子读书会。"), []),
+)
+
+
+def load_demo(repo: CaseRepository, demo=None) -> list[DemoOrder]:
+    """Store the demo cases of ``repo``'s kind, each taken through its steps."""
     loaded = []
     start = utc_now() - timedelta(hours=5)
-    for number, (report, steps) in enumerate(DEMO):
+    build = new_work_order if repo.kind is REPAIR else new_case
+    for number, (filing, steps) in enumerate(demo or (DEMO if repo.kind is REPAIR else DEMO_CASES)):
         token = identifiers.new_token()
-        order: WorkOrder = new_work_order(
-            report, reference=identifiers.new_reference("R"),
-            token_hash=identifiers.hash_token(token), now=start + timedelta(minutes=number))
+        case = build(filing, reference=identifiers.new_reference(repo.kind.prefix),
+                     token_hash=identifiers.hash_token(token), now=start + timedelta(minutes=number))
         for offset, (action, role, actor, values) in enumerate(steps, start=1):
-            advance(order, action, role=role, actor=actor, values=values, roster=load_roster(),
-                    now=order.created_at + timedelta(minutes=40 * offset))
-        repo.add(order)
-        loaded.append(DemoOrder(order.reference, token, order.status))
+            repo.kind.advance(case, action, role=role, actor=actor, values=values, roster=load_roster(),
+                              now=case.created_at + timedelta(minutes=40 * offset))
+        repo.add(case)
+        loaded.append(DemoOrder(case.reference, token, case.status))
     return loaded

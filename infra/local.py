@@ -153,10 +153,12 @@ class LocalStack:
         return f"http://{self.host}:{self.port}"
 
     def _load_demo(self) -> None:
+        from butler.repository.complaints import ComplaintRepository
         from butler.repository.work_orders import WorkOrderRepository
         from infra.demo import load_demo
 
-        self.demo_orders = load_demo(WorkOrderRepository(os.environ["REPAIRS_TABLE"]))
+        self.demo_orders = [*load_demo(WorkOrderRepository(os.environ["REPAIRS_TABLE"])),
+                            *load_demo(ComplaintRepository(os.environ["COMPLAINTS_TABLE"]))]
 
     # ------------------------------------------------------------------ API
     def handler_for(self, logical_id: str) -> Callable[[dict, Any], dict]:
