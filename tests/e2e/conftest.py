@@ -105,3 +105,11 @@ def phone(browser, local_stack):
     yield page
     context.close()
     assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def local_sdk(local_stack, monkeypatch):
+    """This process's AWS SDKs (staff tools in the tests) pointed at the local stack."""
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_S3"):
+        monkeypatch.setenv(name, local_stack.dynamodb_endpoint)
+    return local_stack

@@ -2,8 +2,6 @@
 spot, satisfied) and the long path (transfer → investigation → solution → reply → not
 satisfied → back to the owner → reply → satisfied → closed). Staff steps go through the
 same service the staff CLI uses, against the running local stack."""
-import re
-
 import pytest
 from playwright.sync_api import expect
 
@@ -11,17 +9,15 @@ from butler.domain.complaints import COMPLAINT_WORKFLOW
 from butler.repository.complaints import ComplaintRepository
 from butler.roster import load_roster
 from butler.services.cases import take_step
-from tests.support import privacy
+from tests.support.browser import submit_and_track
 
 pytestmark = pytest.mark.e2e
 ROSTER = load_roster()
 
 
 @pytest.fixture
-def staff(local_stack, monkeypatch):
-    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
-        monkeypatch.setenv(name, local_stack.dynamodb_endpoint)
-    repo = ComplaintRepository(local_stack.repairs_table.replace("-repairs", "-complaints"))
+def staff(local_sdk):
+    repo = ComplaintRepository(local_sdk.repairs_table.replace("-repairs", "-complaints"))
 
     def step(reference, action, actor, **values):
         take_step(repo, reference, action, actor=actor, role=ROSTER[actor].role, values=values, roster=ROSTER)
@@ -36,12 +32,8 @@ def file_complaint(phone, kind="complaint"):
     phone.fill("#field-description", "地下车库 B 区消防通道长期有车辆停放。")
     phone.fill("#field-contact_name", "孙先生")
     phone.fill("#field-contact_phone", "13677776666")
-    phone.click("#submit-complaint")
-    expect(phone.locator("#complaint-result")).to_be_visible()
-    reference = phone.locator("#result-reference").inner_text().strip()
+    reference = submit_and_track(phone, "#submit-complaint", "#complaint-result")
     assert reference.startswith("C-")
-    privacy.remember_token(re.search(r"token=([^&]+)", phone.locator("#tracking-link").get_attribute("href")).group(1))
-    phone.click("#tracking-link")
     return reference
 
 

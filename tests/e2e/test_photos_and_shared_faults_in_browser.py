@@ -1,6 +1,5 @@
 """A resident attaches a photo to a report and sees it on the tracking page; a report
 merged into a shared fault's order shows that order's progress."""
-import re
 import struct
 import zlib
 
@@ -8,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from butler.cli.main import main as staff_cli
-from tests.support import privacy
+from tests.support.browser import submit_and_track
 
 pytestmark = pytest.mark.e2e
 
@@ -36,12 +35,7 @@ def report(phone, *, description, public=False, photo=None):
     phone.fill("#field-contact_phone", "13644445555")
     if photo:
         phone.set_input_files("#field-photos", files=[{"name": "leak.png", "mimeType": "image/png", "buffer": photo}])
-    phone.click("#submit-repair")
-    expect(phone.locator("#repair-result")).to_be_visible()
-    reference = phone.locator("#result-reference").inner_text().strip()
-    href = phone.locator("#tracking-link").get_attribute("href")
-    privacy.remember_token(re.search(r"token=([^&]+)", href).group(1))
-    return reference
+    return submit_and_track(phone, "#submit-repair", "#repair-result", follow=False)
 
 
 def test_a_photo_goes_with_the_report_and_shows_on_the_tracking_page(phone):
@@ -56,9 +50,8 @@ def test_a_photo_goes_with_the_report_and_shows_on_the_tracking_page(phone):
     assert image.evaluate("img => img.naturalWidth") == 40
 
 
-def test_a_merged_report_shows_the_shared_orders_progress(phone, local_stack, monkeypatch):
-    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_S3"):
-        monkeypatch.setenv(name, local_stack.dynamodb_endpoint)
+def test_a_merged_report_shows_the_shared_orders_progress(phone, local_sdk):
+    local_stack = local_sdk
     primary = report(phone, description="电梯停在三楼不动了。", public=True)
     duplicate = report(phone, description="电梯坏了，按了没反应。", public=True)
     cli = ["--endpoint-url", local_stack.dynamodb_endpoint, "--table", local_stack.repairs_table]

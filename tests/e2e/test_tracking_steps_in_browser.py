@@ -1,35 +1,26 @@
 """The resident's tracking page at every step of the plan's flow: staff take their steps
 with the staff CLI against the running local stack, the resident rates and says "not
 fixed" on the page itself."""
-import re
-
 import pytest
 from playwright.sync_api import expect
 
 from butler.cli.main import main as staff_cli
 from butler.domain.repairs import REPAIR_WORKFLOW
-from tests.support import privacy
+from tests.support.browser import submit_and_track
 from tests.support.flow import PLAN_WALK, cli_argv
 
 pytestmark = pytest.mark.e2e
 
 
-def test_the_tracking_page_follows_every_step(phone, local_stack, monkeypatch, capsysbinary):
-    # The CLI points this process's SDKs at the stack; undo it when the test ends.
-    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_S3"):
-        monkeypatch.setenv(name, local_stack.dynamodb_endpoint)
+def test_the_tracking_page_follows_every_step(phone, local_sdk, capsysbinary):
+    local_stack = local_sdk
     phone.goto("/repairs/")
     phone.select_option("#field-category", "plumbing")
     phone.fill("#field-unit", "9-1-0301")
     phone.fill("#field-description", "厨房下水管接口一直滴水。")
     phone.fill("#field-contact_name", "冯女士")
     phone.fill("#field-contact_phone", "13622223333")
-    phone.click("#submit-repair")
-    expect(phone.locator("#repair-result")).to_be_visible()
-    reference = phone.locator("#result-reference").inner_text().strip()
-    tracking = phone.locator("#tracking-link").get_attribute("href")
-    privacy.remember_token(re.search(r"token=([^&]+)", tracking).group(1))
-    phone.click("#tracking-link")
+    reference = submit_and_track(phone, "#submit-repair", "#repair-result")
     expect(phone.locator("#track-status")).to_have_text(REPAIR_WORKFLOW.state("reported").resident_label)
 
     for step in PLAN_WALK:
