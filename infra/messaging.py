@@ -11,21 +11,17 @@ from infra.template import resources
 class Messaging:
     topics: dict[str, str]  # logical id → topic ARN
     queues: dict[str, str]  # logical id → queue URL
-    queue_arns: dict[str, str]  # logical id → queue ARN
     buckets: dict[str, str]  # logical id → bucket name
 
 
 def create_messaging(sns: Any, sqs: Any, s3: Any, template: dict[str, Any], stack_name: str) -> Messaging:
     topics = {lid: sns.create_topic(Name=f"{stack_name}-{lid}")["TopicArn"]
               for lid in resources(template, "AWS::SNS::Topic")}
-    queues, arns = {}, {}
-    for lid in resources(template, "AWS::SQS::Queue"):
-        url = sqs.create_queue(QueueName=f"{stack_name}-{lid}")["QueueUrl"]
-        queues[lid] = url
-        arns[lid] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queues = {lid: sqs.create_queue(QueueName=f"{stack_name}-{lid}")["QueueUrl"]
+              for lid in resources(template, "AWS::SQS::Queue")}
     buckets = {}
     for lid in resources(template, "AWS::S3::Bucket"):
         buckets[lid] = f"{stack_name}-{lid}".lower()
         s3.create_bucket(Bucket=buckets[lid],
                          CreateBucketConfiguration={"LocationConstraint": s3.meta.region_name})
-    return Messaging(topics, queues, arns, buckets)
+    return Messaging(topics, queues, buckets)

@@ -90,10 +90,6 @@ def functions(template: dict[str, Any]) -> list[FunctionSpec]:
     return specs
 
 
-def function(template: dict[str, Any], logical_id: str) -> FunctionSpec:
-    return next(spec for spec in functions(template) if spec.logical_id == logical_id)
-
-
 def schedule_seconds(expression: str) -> int:
     """Seconds between runs of ``rate(N unit)``."""
     number, unit = expression.removeprefix("rate(").removesuffix(")").split()

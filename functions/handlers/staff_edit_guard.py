@@ -15,16 +15,15 @@ from butler.roster import load_roster
 from butler.services.alerts import alert_emergency
 from butler.services.console_guard import check_console_edit
 from butler.services.shared_faults import close_linked
-from butler.settings import load_settings
+from butler.settings import Settings, load_settings
 
 logger = Logger()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
-def repository_for(source_arn: str):
+def repository_for(source_arn: str, settings: Settings):
     """The repository of the table whose stream sent the record."""
-    settings = load_settings()
     table = source_arn.split(":table/", 1)[-1].split("/stream/", 1)[0]
     if table == settings.complaints_table:
         return ComplaintRepository(table)
@@ -35,7 +34,7 @@ def repository_for(source_arn: str):
 
 def record_handler(record: DynamoDBRecord) -> None:
     settings = load_settings()
-    repo = repository_for(record.raw_event["eventSourceARN"])
+    repo = repository_for(record.raw_event["eventSourceARN"], settings)
     images = record.raw_event["dynamodb"]
     reference = images["Keys"]["reference"]["S"]
     if record.raw_event["eventName"] == "INSERT" and isinstance(repo, WorkOrderRepository):

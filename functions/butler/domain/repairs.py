@@ -63,9 +63,6 @@ SOURCES = {
 # The flow of the service plan §3(二): states, steps, who takes them, what they record.
 REPAIR_WORKFLOW = load_workflow("repair")
 
-# Fields every step may carry besides its own: what residents read, and what only staff read.
-RESIDENT_NOTE = "resident_note"
-STAFF_NOTE = "staff_note"
 WORK_STATES = ("dispatched", "surveyed", "in_repair", "paused")
 
 
