@@ -15,6 +15,13 @@ def reported(api):
     return created["reference"], created["token"]
 
 
+def edited(dynamodb, stream, table, reference, **attributes):
+    """Edit the item in the console, let the stream function judge the edit, read the item."""
+    console_edit(dynamodb, table, reference, **attributes)
+    stream.drain()
+    return item(dynamodb, table, reference)
+
+
 def test_every_step_of_the_plan_as_console_edits(api, dynamodb, stack, stream):
     table = stack["RepairsTable"]
     reference, token = reported(api)
@@ -47,15 +54,12 @@ def test_cancel_in_the_console_needs_a_reason(api, dynamodb, stack, stream):
     table = stack["RepairsTable"]
     reference, _ = reported(api)
 
-    console_edit(dynamodb, table, reference, status="cancelled", edited_by=CANCEL_STEP.actor)
-    stream.drain()
-    refused = item(dynamodb, table, reference)
-    console_edit(dynamodb, table, reference, status="cancelled", edited_by=CANCEL_STEP.actor,
-                 **CANCEL_STEP.values)
-    stream.drain()
+    refused = edited(dynamodb, stream, table, reference, status="cancelled", edited_by=CANCEL_STEP.actor)
+    cancelled = edited(dynamodb, stream, table, reference, status="cancelled", edited_by=CANCEL_STEP.actor,
+                       **CANCEL_STEP.values)
 
     assert refused["status"] == "reported" and "取消原因" in refused["guard_message"]
-    assert item(dynamodb, table, reference)["status"] == "cancelled"
+    assert cancelled["status"] == "cancelled"
 
 
 def test_an_invalid_edit_is_put_back_with_the_reason_in_chinese(api, dynamodb, stack, stream):
@@ -63,11 +67,9 @@ def test_an_invalid_edit_is_put_back_with_the_reason_in_chinese(api, dynamodb, s
     reference, _ = reported(api)
     before = item(dynamodb, table, reference)
 
-    console_edit(dynamodb, table, reference, status="completed", edited_by="wx-wang",
-                 work_done="都修好了")
-    stream.drain()
+    after = edited(dynamodb, stream, table, reference, status="completed", edited_by="wx-wang",
+                   work_done="都修好了")
 
-    after = item(dynamodb, table, reference)
     assert after["status"] == "reported"
     assert "work_done" not in after
     assert "不能从“已报修，待派单”直接改为“已完工，待验收”" in after["guard_message"]
@@ -78,13 +80,9 @@ def test_an_edit_without_a_staff_id_or_by_the_wrong_role_is_refused(api, dynamod
     table = stack["RepairsTable"]
     reference, _ = reported(api)
 
-    console_edit(dynamodb, table, reference, status="dispatched", technician="wx-wang")
-    stream.drain()
-    anonymous = item(dynamodb, table, reference)
-    console_edit(dynamodb, table, reference, status="dispatched", technician="wx-wang",
-                 edited_by="wx-zhao")
-    stream.drain()
-    technician = item(dynamodb, table, reference)
+    anonymous = edited(dynamodb, stream, table, reference, status="dispatched", technician="wx-wang")
+    technician = edited(dynamodb, stream, table, reference, status="dispatched", technician="wx-wang",
+                        edited_by="wx-zhao")
 
     assert anonymous["status"] == "reported" and "edited_by" in anonymous["guard_message"]
     assert technician["status"] == "reported" and "物业管家" in technician["guard_message"]
@@ -112,10 +110,8 @@ def test_data_corrections_pass_untouched(api, dynamodb, stack, stream):
     reference, _ = reported(api)
     version = item(dynamodb, table, reference)["version"]
 
-    console_edit(dynamodb, table, reference, preferred_time="周六上午")
-    stream.drain()
+    after = edited(dynamodb, stream, table, reference, preferred_time="周六上午")
 
-    after = item(dynamodb, table, reference)
     assert after["preferred_time"] == "周六上午" and after["version"] == version
     assert "guard_message" not in after
 
@@ -124,10 +120,8 @@ def test_a_staff_note_alone_is_kept_apart_from_the_resident(api, dynamodb, stack
     table = stack["RepairsTable"]
     reference, token = reported(api)
 
-    console_edit(dynamodb, table, reference, staff_note="业主白天不在家，晚上联系", edited_by="kf-zhang")
-    stream.drain()
+    after = edited(dynamodb, stream, table, reference, staff_note="业主白天不在家，晚上联系", edited_by="kf-zhang")
 
-    after = item(dynamodb, table, reference)
     assert after["staff_notes"][-1]["text"] == "业主白天不在家，晚上联系"
     assert "staff_note" not in after
     view = api.call("GET", f"/api/repairs/{reference}", headers={"Authorization": f"Bearer {token}"})

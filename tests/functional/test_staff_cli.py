@@ -1,6 +1,5 @@
 """The staff command-line tool (butler-staff), called in process against tables under moto
 server; residents' steps go through the API routes."""
-import csv
 import io
 import json
 import re
@@ -20,7 +19,7 @@ from butler.domain.timefmt import SHANGHAI, utc_now
 from butler.domain.workflow import StepField
 from butler.repository.work_orders import WorkOrderRepository
 from butler.services.alerts import sweep_overdue
-from tests.support import privacy
+from tests.support import privacy, staff_csv
 from tests.support.console import console_edit, item
 from tests.support.flow import BUTLER, PLAN_WALK, TECHNICIAN, cli_argv, take_resident_step
 from tests.support.reports import home_report, public_report
@@ -276,23 +275,12 @@ LISTS = {"queue": ["queue", "dispatched"], "mine": ["--as", TECHNICIAN, "mine"],
 def test_csv_export_opens_in_excel_and_masks_the_phone(cli, repo, listed_everywhere, argv):
     order = repo.get(listed_everywhere)
 
-    masked = cli(*argv, "--csv")
-    full = cli(*argv, "--csv", "--with-contact")
+    row = staff_csv.only_row(cli, argv, order, contact=(PHONE, "陈女士"), masked=("139****5678", "陈**"))
 
-    assert masked.code == full.code == 0
-    assert masked.out.startswith("\ufeff") and not masked.out.startswith("\ufeff\ufeff")
-    (row,) = list(csv.DictReader(io.StringIO(masked.out.removeprefix("\ufeff"))))
-    assert row["reference"] == listed_everywhere
     assert row["status"] == "dispatched" and row["status_label"] == "已派单"
     assert row["category_label"] == "给排水"
     assert row["technician"] == TECHNICIAN
-    assert row["contact_phone"] == "139****5678"
-    assert PHONE not in masked.out and "陈女士" not in masked.out
-    created = datetime.fromisoformat(row["created_at"])
-    assert created == order.created_at and created.utcoffset() == timedelta(hours=8)
     assert datetime.fromisoformat(row["next_due"]) == order.complete_by
-    (row,) = list(csv.DictReader(io.StringIO(full.out.removeprefix("\ufeff"))))
-    assert (row["contact_phone"], row["contact_name"]) == (PHONE, "陈女士")
 
 
 # ---------------------------------------------------------------------- one order

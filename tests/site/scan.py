@@ -1,5 +1,6 @@
 """Small HTML readers for the built site (stdlib only): elements with their attributes,
-the page's own content, and references that would make the browser call another host."""
+the page's own content, table rows, the workflow diagrams, and references that would make
+the browser call another host."""
 from __future__ import annotations
 
 import re
@@ -68,11 +69,81 @@ def by_id(html: str) -> dict[str, Element]:
     return found
 
 
+def required_ids(html: str, required: tuple[str, ...], hidden: tuple[str, ...] = ()) -> dict[str, Element]:
+    """``by_id``, after checking that every id in ``required`` is on the page and every one in
+    ``hidden`` is there and starts hidden (the page's scripts show it)."""
+    ids = by_id(html)
+    for name in required:
+        assert name in ids, f"no element id={name}"
+    for name in hidden:
+        assert name in ids and "hidden" in ids[name].attrs, f"{name} should start hidden"
+    return ids
+
+
 def article(html: str) -> str:
     """The page's own content (Material's <article>), without header, nav and footer."""
     match = re.search(r"<article\b[^>]*>(.*)</article>", html, re.S)
     assert match, "page has no <article>"
     return match.group(1)
+
+
+@dataclass
+class Row:
+    attrs: dict[str, str]
+    cells: list[Element] = field(default_factory=list)
+    spans: list[list[Element]] = field(default_factory=list)  # <span>s of each cell
+
+
+def rows(html: str, table_id: str) -> list[Row]:
+    """The body rows of a table, each with its cells (one parse, in document order)."""
+    found: list[Row] = []
+    for element in elements(html):
+        if not element.inside("table", id=table_id) or element.inside("thead"):
+            continue
+        if element.tag == "tr":
+            found.append(Row(element.attrs))
+        elif element.tag == "td":
+            found[-1].cells.append(element)
+            found[-1].spans.append([])
+        elif element.tag == "span" and found and found[-1].cells:
+            found[-1].spans[-1].append(element)
+    return found
+
+
+# ------------------------------------------------------------------ workflow diagrams
+
+
+def diagram(page: str, prefix: str) -> str:
+    """The inline SVG (id ``wf-<prefix>``) a process page draws its workflow with."""
+    match = re.search(rf'<svg\b[^>]*\bid="wf-{prefix}".*?</svg>', article(page), re.S)
+    assert match, f"no inline SVG diagram (id wf-{prefix}) on the page"
+    return match.group(0)
+
+
+def _groups(svg: str, cls: str, attribute: str) -> dict[str, list[str]]:
+    """Text of every <g class=cls>, by the value(s) of ``attribute`` (space-separated)."""
+    found: dict[str, list[str]] = {}
+    for element in elements(svg):
+        if element.tag == "g" and element.attrs.get("class") == cls:
+            for code in element.attrs.get(attribute, "").split():
+                found.setdefault(code, []).append(element.text)
+    return found
+
+
+def state_labels(svg: str) -> dict[str, str]:
+    """{state code: the text of its box}."""
+    return {code: texts[0] for code, texts in _groups(svg, "wf-state", "data-state").items()}
+
+
+def arrow_labels(svg: str) -> dict[str, list[str]]:
+    """{action code: the text of each label drawn for it}."""
+    return _groups(svg, "wf-label", "data-action")
+
+
+def arrows(svg: str) -> set[str]:
+    """Action codes that have an arrow (a <path data-action>)."""
+    return {code for e in elements(svg) if e.tag == "path"
+            for code in e.attrs.get("data-action", "").split()}
 
 
 # Attributes through which a page makes the browser fetch something by itself.

@@ -1,10 +1,10 @@
-"""Inquiries, complaints and suggestions on the site: the form, the process page, the
-standards, the tracking page and the script the two forms share. Every check compares the
-built pages with ``butler.domain.complaints`` itself, so a page cannot drift from the code;
-the ``*_can_fail`` tests feed the same checks a broken page."""
+"""Inquiries, complaints and suggestions on the site: the form, the links to the process
+page (the page itself is checked in test_process_pages), the standards, the tracking page
+and the script the two forms share. Every check compares the built pages with
+``butler.domain.complaints`` itself, so a page cannot drift from the code; the
+``*_can_fail`` tests feed the same checks a broken page."""
 from __future__ import annotations
 
-import html
 import json
 import re
 from urllib.parse import urljoin
@@ -20,13 +20,10 @@ from butler.domain.complaints import (
     TOPICS,
     department,
 )
-from butler.domain.workflow import ROLE_LABELS
 from tests.site import scan
 from tests.site.test_build import SCRIPTS, _code
-from tests.site.test_service_pages import _arrow_labels, _rows, _state_labels
 
 FORM_FIELDS = ("kind", "topic", "description", "contact_name", "contact_phone", "unit")
-DRAWN = [a for a in COMPLAINT_WORKFLOW.actions if any(s != a.target for s in a.sources)]
 
 
 # ------------------------------------------------------------------ readers
@@ -46,12 +43,6 @@ def offered_topics(page: str) -> list[tuple[str, str, str]]:
     """(value, text, data-department) of every topic option inside the complaint form."""
     return [(e.attrs["value"], e.text.strip(), e.attrs.get("data-department")) for e in _form(page)
             if e.tag == "option" and e.inside("select", name="topic") and e.attrs.get("value")]
-
-
-def _svg(page: str) -> str:
-    match = re.search(r'<svg\b[^>]*\bid="wf-complaint".*?</svg>', scan.article(page), re.S)
-    assert match, "no inline SVG diagram (id wf-complaint) on the complaint process page"
-    return match.group(0)
 
 
 def _scripts(page: str) -> list[str]:
@@ -171,57 +162,7 @@ def test_tracking_page_keeps_my_reports_in_the_shared_list():
     assert "localStorage" not in track, "the tracking page reads 'my reports' through forms.js"
 
 
-# ------------------------------------------------------------------ process page
-
-
-def test_process_diagram_shows_every_state_with_its_label(page_html):
-    labels = _state_labels(_svg(page_html("complaint_process")))
-    assert labels == {s.code: s.label for s in COMPLAINT_WORKFLOW.states}
-
-
-def test_process_diagram_labels_every_state_changing_step(page_html):
-    labels = _arrow_labels(_svg(page_html("complaint_process")))
-    for action in DRAWN:
-        assert action.code in labels, f"no arrow label for {action.code}"
-        assert all(action.label in text for text in labels[action.code]), action.code
-
-
-def test_process_diagram_checks_can_fail(page_html):
-    svg = _svg(page_html("complaint_process"))
-    broken = re.sub(r'<g class="wf-state" data-state="transferred".*?</g>', "", svg, count=1, flags=re.S)
-    assert "transferred" not in _state_labels(broken)
-    relabelled = svg.replace(">已办结<", ">已关闭<")
-    assert _state_labels(relabelled)["closed"] != COMPLAINT_WORKFLOW.state("closed").label
-
-
-def test_process_page_explains_every_state(page_html):
-    items = {e.attrs["data-state"]: e.text for e in scan.elements(page_html("complaint_process"))
-             if e.tag == "li" and e.inside("ol", id="complaint-stages")}
-    assert list(items) == [s.code for s in COMPLAINT_WORKFLOW.states]
-    for state in COMPLAINT_WORKFLOW.states:
-        assert items[state.code].startswith(state.label)
-        assert len(items[state.code]) > len(state.label) + 10, f"no explanation for {state.code}"
-
-
-def test_process_steps_table_has_a_row_per_action(page_html):
-    rows = _rows(page_html("complaint_process"), "complaint-steps")
-    assert [r.attrs.get("data-action") for r in rows] == [a.code for a in COMPLAINT_WORKFLOW.actions]
-    for row, action in zip(rows, COMPLAINT_WORKFLOW.actions):
-        step, sources, target, roles, records = [c.text.strip() for c in row.cells]
-        assert step == action.label
-        assert sources == "、".join(COMPLAINT_WORKFLOW.state(s).label for s in action.sources)
-        assert target.startswith(COMPLAINT_WORKFLOW.state(action.target).label)
-        assert roles == "、".join(ROLE_LABELS[r] for r in action.roles)
-        required = [f.label for f in action.fields if f.required]
-        assert records == ("、".join(required) if required else "—"), action.code
-
-
-def test_process_mermaid_source_is_the_workflows(page_html):
-    body = scan.article(page_html("complaint_process"))
-    match = re.search(r'<details\b(?![^>]*\bopen\b)[^>]*>.*?<code id="complaint-mermaid">(.*?)</code>',
-                      body, re.S)
-    assert match, "no collapsed <details> with the Mermaid source"
-    assert html.unescape(match.group(1)) == COMPLAINT_WORKFLOW.mermaid()
+# ------------------------------------------------------------------ links to the process page
 
 
 @pytest.mark.parametrize("key, base", [("home", "https://x.test/"), ("complaints", "https://x.test/complaints/"),
@@ -238,7 +179,7 @@ def test_pages_link_to_the_complaint_process(page_html, key, base):
 def complaint_targets(page: str) -> dict[str, dict[str, str]]:
     """{kind: {"label", "first_response", "promised_reply"}} from the standards table."""
     found = {}
-    for row in _rows(page, "complaint-targets"):
+    for row in scan.rows(page, "complaint-targets"):
         cells = {c.attrs.get("data-target"): c.text.strip() for c in row.cells}
         found[row.attrs["data-kind"]] = {"label": row.cells[0].text.strip(),
                                          "first_response": cells.get("first_response"),
@@ -287,32 +228,18 @@ def test_hook_refuses_a_kind_without_a_promised_reply(hooks, monkeypatch):
 
 
 def test_track_page_has_the_complaint_view_and_forms(page_html):
+    # The rating and "not satisfied" forms are checked with the repair ones in test_service_pages.
     page = page_html("track")
-    ids = scan.by_id(page)
-    for required in ("track-result-kind", "track-complaint-details", "track-kind", "track-topic", "track-owner",
-                     "track-department", "track-reply-by", "track-reopen-count", "track-reply-section",
-                     "track-reply", "track-complaint-record", "complaint-actions", "satisfied-form",
-                     "submit-satisfied", "not-satisfied", "not-satisfied-toggle", "not-satisfied-form",
-                     "not-satisfied-reason", "submit-not-satisfied", "error-satisfaction",
-                     "error-not-satisfied-reason"):
-        assert required in ids, f"no element id={required}"
-    for hidden in ("track-complaint-details", "track-reply-section", "complaint-actions", "satisfied-form",
-                   "not-satisfied-form", "track-reply-by", "track-reopen-count"):
-        assert "hidden" in ids[hidden].attrs, f"{hidden} should start hidden"
+    ids = scan.required_ids(
+        page,
+        required=("track-result-kind", "track-complaint-details", "track-kind", "track-topic", "track-owner",
+                  "track-department", "track-reply-by", "track-reopen-count", "track-reply-section",
+                  "track-reply", "track-complaint-record", "not-satisfied"),
+        hidden=("track-complaint-details", "track-reply-section", "track-reply-by", "track-reopen-count"))
     radios = [e for e in scan.elements(page) if e.tag == "input" and e.attrs.get("name") == "satisfaction"]
-    assert [(r.attrs["id"], r.attrs["value"], r.attrs["type"]) for r in radios] == [
-        (f"satisfaction-{n}", str(n), "radio") for n in range(1, 6)]
-    assert all(r.inside("form", id="satisfied-form") for r in radios)
-    assert not any("required" in r.attrs for r in radios), "the rating is optional"
-    reason = ids["not-satisfied-reason"]
-    assert reason.tag == "textarea" and reason.inside("form", id="not-satisfied-form")
-    assert (reason.attrs["minlength"], reason.attrs["maxlength"]) == ("2", "300")
-    assert ids["not-satisfied-toggle"].attrs.get("aria-controls") == "not-satisfied-form"
-    assert ids["submit-satisfied"].tag == "button" and ids["submit-not-satisfied"].tag == "button"
+    assert radios and not any("required" in r.attrs for r in radios), "the rating is optional"
     for done in ("satisfied-form", "not-satisfied-form"):
         assert re.search(r"[\u4e00-\u9fff]", ids[done].attrs.get("data-done", "")), done
-    for shared in ("action-error", "action-done"):
-        assert not ids[shared].inside("section", id="complaint-actions"), shared
 
 
 def test_track_page_carries_the_complaint_step_labels(page_html):

@@ -1,12 +1,12 @@
-"""Pages generated from the domain: the repair process (diagram, steps table, Mermaid), the
-service standards, and the step labels on the tracking page. Each check compares the built
-page with ``butler.domain`` itself, so a page cannot drift from what the code enforces."""
+"""Pages generated from the domain: the diagram layout on any workflow, the service
+standards, the step labels on the tracking page, and the forms residents answer a case with
+there (repairs and complaints alike). The process pages are checked in test_process_pages.
+Each check compares the built page with ``butler.domain`` itself, so a page cannot drift
+from what the code enforces."""
 from __future__ import annotations
 
-import html
 import json
-import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from types import SimpleNamespace
 from urllib.parse import urljoin
 
@@ -14,209 +14,8 @@ import pytest
 
 from butler.domain import service_levels
 from butler.domain.repairs import CATEGORIES, REPAIR_WORKFLOW, RESIDENT_FIELDS, RESIDENT_URGENCIES
-from butler.domain.workflow import ROLE_LABELS, Action, State, StepField, Workflow
+from butler.domain.workflow import Action, State, StepField, Workflow
 from tests.site import scan
-
-DRAWN = [a for a in REPAIR_WORKFLOW.actions if any(s != a.target for s in a.sources)]
-SELF_LOOPS = [a for a in REPAIR_WORKFLOW.actions if a not in DRAWN]
-PHONE_WIDTH = 360  # CSS px: the figure spans the whole screen on a phone
-
-
-# ------------------------------------------------------------------ readers
-
-
-def _svg(page_html) -> str:
-    match = re.search(r'<svg\b[^>]*\bid="wf-repair".*?</svg>', scan.article(page_html("process")), re.S)
-    assert match, "no inline SVG diagram (id wf-repair) on the process page"
-    return match.group(0)
-
-
-def _groups(svg: str, cls: str, attribute: str) -> dict[str, list[str]]:
-    """Text of every <g class=cls>, by the value(s) of ``attribute`` (space-separated)."""
-    found: dict[str, list[str]] = {}
-    for element in scan.elements(svg):
-        if element.tag == "g" and element.attrs.get("class") == cls:
-            for code in element.attrs.get(attribute, "").split():
-                found.setdefault(code, []).append(element.text)
-    return found
-
-
-def _state_labels(svg: str) -> dict[str, str]:
-    return {code: texts[0] for code, texts in _groups(svg, "wf-state", "data-state").items()}
-
-
-def _arrow_labels(svg: str) -> dict[str, list[str]]:
-    return _groups(svg, "wf-label", "data-action")
-
-
-def _arrows(svg: str) -> set[str]:
-    return {code for e in scan.elements(svg) if e.tag == "path"
-            for code in e.attrs.get("data-action", "").split()}
-
-
-@dataclass
-class Row:
-    attrs: dict[str, str]
-    cells: list[scan.Element] = field(default_factory=list)
-    spans: list[list[scan.Element]] = field(default_factory=list)  # <span>s of each cell
-
-
-def _rows(html_text: str, table_id: str) -> list[Row]:
-    """The body rows of a table, each with its cells (one parse, in document order)."""
-    rows: list[Row] = []
-    for element in scan.elements(html_text):
-        if not element.inside("table", id=table_id) or element.inside("thead"):
-            continue
-        if element.tag == "tr":
-            rows.append(Row(element.attrs))
-        elif element.tag == "td":
-            rows[-1].cells.append(element)
-            rows[-1].spans.append([])
-        elif element.tag == "span" and rows and rows[-1].cells:
-            rows[-1].spans[-1].append(element)
-    return rows
-
-
-# ------------------------------------------------------------------ process page: diagram
-
-
-def test_diagram_is_an_accessible_scalable_inline_svg(page_html):
-    svg = _svg(page_html)
-    root = scan.elements(svg)[0]
-    assert root.attrs.get("role") == "img"
-    assert re.fullmatch(r"0 0 [\d.]+ [\d.]+", root.attrs.get("viewbox", "")), "no viewBox"
-    title = re.search(r'<title id="([^"]+)">([^<]+)</title>', svg)
-    assert title and re.search(r"[\u4e00-\u9fff]", title.group(2)), "no Chinese <title>"
-    assert title.group(1) in root.attrs.get("aria-labelledby", "").split()
-    assert "<script" not in svg and "<style" not in svg and "<foreignobject" not in svg.lower()
-    assert not re.search(r'(?:xlink:)?href="(?!#)', svg), "the diagram refers to something outside itself"
-    assert 'url(#' in svg and not re.search(r"url\((?!#)", svg)
-
-
-def test_diagram_shows_every_state_with_its_label(page_html):
-    labels = _state_labels(_svg(page_html))
-    assert labels == {s.code: s.label for s in REPAIR_WORKFLOW.states}
-
-
-def test_diagram_labels_every_arrow_with_its_action(page_html):
-    svg = _svg(page_html)
-    labels = _arrow_labels(svg)
-    arrows = _arrows(svg)
-    assert DRAWN, "no actions to draw?"
-    for action in DRAWN:
-        assert action.code in arrows, f"no arrow for {action.code}"
-        assert action.code in labels, f"no label for {action.code}"
-        assert all(action.label in text for text in labels[action.code]), action.code
-    # Each drawn arrow stands for real transitions only.
-    assert set(labels) <= {a.code for a in DRAWN}
-
-
-def test_self_loops_are_left_out_of_the_drawing_and_named_in_the_caption(page_html):
-    svg = _svg(page_html)
-    figure = re.search(r'<figure\b[^>]*id="wf-repair-figure".*?</figure>', page_html("process"), re.S)
-    assert figure
-    for action in SELF_LOOPS:
-        assert action.code not in _arrows(svg)
-        assert action.label in figure.group(0).split("</svg>")[1], f"caption does not name {action.label}"
-
-
-def test_main_path_runs_top_to_bottom_with_side_states_beside_it(page_html, hooks):
-    svg = _svg(page_html)
-    boxes = {}
-    for element in scan.elements(svg):
-        if element.tag == "rect" and element.ancestors and element.ancestors[-1][1].get("class") == "wf-state":
-            code = element.ancestors[-1][1]["data-state"]
-            boxes[code] = (float(element.attrs["x"]), float(element.attrs["y"]))
-    spine = hooks.diagrams.longest_path(REPAIR_WORKFLOW)
-    assert spine[:8] == ["reported", "dispatched", "surveyed", "in_repair", "completed", "accepted",
-                         "rated", "archived"]
-    assert len({boxes[c][0] for c in spine}) == 1, "main path is not one column"
-    ys = [boxes[c][1] for c in spine]
-    assert ys == sorted(ys) and len(set(ys)) == len(ys), "main path does not run downwards"
-    for code in ("paused", "cancelled"):
-        assert boxes[code][0] > boxes["reported"][0], f"{code} is not beside the main path"
-
-
-def test_back_edges_are_curves_on_the_left(page_html):
-    svg = _svg(page_html)
-    spine_x = min(float(e.attrs["x"]) for e in scan.elements(svg)
-                  if e.tag == "rect" and e.ancestors and e.ancestors[-1][1].get("data-state") == "reported")
-    for code in ("reject", "report_not_fixed"):
-        path = next(e for e in scan.elements(svg) if e.tag == "path" and e.attrs.get("data-action") == code)
-        d = path.attrs["d"]
-        assert " Q" in d, f"{code} is not curved"
-        xs = [float(x) for x in re.findall(r"(-?[\d.]+),", d)]
-        assert min(xs) < spine_x, f"{code} is not drawn on the left of the main path"
-
-
-def test_diagram_text_stays_readable_on_a_phone(page_html, hooks):
-    width = float(scan.elements(_svg(page_html))[0].attrs["viewbox"].split()[2])
-    smallest = min(hooks.diagrams.EDGE_FONT, hooks.diagrams.STATE_FONT)
-    assert smallest * PHONE_WIDTH / width >= 11.5, f"diagram {width} wide: text under 11.5 px on a phone"
-
-
-def test_diagram_checks_can_fail(page_html):
-    svg = _svg(page_html)
-    broken = re.sub(r'<g class="wf-state" data-state="paused".*?</g>', "", svg, count=1, flags=re.S)
-    assert "paused" not in _state_labels(broken)
-    broken = re.sub(r'<g class="wf-label" data-action="reject">.*?</g>', "", svg, count=1, flags=re.S)
-    assert "reject" not in _arrow_labels(broken)
-
-
-# ------------------------------------------------------------------ process page: table, prose, Mermaid
-
-
-def test_steps_table_has_a_row_per_action(page_html):
-    page = page_html("process")
-    rows = _rows(page, "repair-steps")
-    assert [r.attrs.get("data-action") for r in rows] == [a.code for a in REPAIR_WORKFLOW.actions]
-    for row, action in zip(rows, REPAIR_WORKFLOW.actions):
-        cells = [c.text.strip() for c in row.cells]
-        assert len(cells) == 5, action.code
-        step, sources, target, roles, records = cells
-        assert step == action.label
-        assert sources == "、".join(REPAIR_WORKFLOW.state(s).label for s in action.sources)
-        assert target.startswith(REPAIR_WORKFLOW.state(action.target).label)
-        assert roles == "、".join(ROLE_LABELS[r] for r in action.roles)
-        required = [f.label for f in action.fields if f.required]
-        assert records == ("、".join(required) if required else "—"), action.code
-
-
-def test_steps_table_headings(page_html):
-    heads = [e.text for e in scan.elements(page_html("process"))
-             if e.tag == "th" and e.inside("table", id="repair-steps")]
-    assert heads == ["步骤", "从", "到", "谁来做", "需要记录"]
-
-
-def test_every_state_is_explained_for_residents(page_html):
-    items = {e.attrs["data-state"]: e.text for e in scan.elements(page_html("process"))
-             if e.tag == "li" and e.inside("ol", id="repair-stages")}
-    assert list(items) == [s.code for s in REPAIR_WORKFLOW.states]
-    for state in REPAIR_WORKFLOW.states:
-        assert items[state.code].startswith(state.label)
-        assert len(items[state.code]) > len(state.label) + 15, f"no explanation for {state.code}"
-
-
-def test_mermaid_source_is_published_collapsed(page_html):
-    body = scan.article(page_html("process"))
-    match = re.search(r'<details\b(?![^>]*\bopen\b)[^>]*>.*?<code id="repair-mermaid">(.*?)</code>.*?</details>',
-                      body, re.S)
-    assert match, "no collapsed <details> with the Mermaid source"
-    assert html.unescape(match.group(1)) == REPAIR_WORKFLOW.mermaid()
-
-
-def test_state_notes_fail_the_build_when_they_drift(hooks):
-    import jinja2
-
-    notes = {s.code: "说明" for s in REPAIR_WORKFLOW.states}
-    assert [s.code for s, _ in hooks.state_notes(REPAIR_WORKFLOW, notes)] == [s.code for s in REPAIR_WORKFLOW.states]
-    missing = dict(notes)
-    del missing["paused"]
-    with pytest.raises(jinja2.UndefinedError, match="paused"):
-        hooks.state_notes(REPAIR_WORKFLOW, missing)
-    with pytest.raises(jinja2.UndefinedError, match="gone"):
-        hooks.state_notes(REPAIR_WORKFLOW, {**notes, "gone": "x"})
-
 
 # ------------------------------------------------------------------ the layout, on other workflows
 
@@ -243,8 +42,8 @@ def test_layout_is_generic_over_workflows(hooks):
     svg = diagram.svg
     assert diagram.spine == ("a", "b", "c", "d")
     assert [a.code for a in diagram.omitted] == ["note"]
-    assert _state_labels(svg) == {s.code: s.label for s in workflow.states}
-    labels = _arrow_labels(svg)
+    assert scan.state_labels(svg) == {s.code: s.label for s in workflow.states}
+    labels = scan.arrow_labels(svg)
     for action in workflow.actions:
         if action.code == "note":
             assert action.code not in labels
@@ -274,8 +73,8 @@ def test_new_workflow_states_reach_the_drawing(hooks):
                        actions=(*REPAIR_WORKFLOW.actions,
                                 Action("hold", "挂起", ("reported",), "on_hold", ("butler",))))
     svg = hooks.diagrams.render(extended, title="x").svg
-    assert _state_labels(svg)["on_hold"] == "挂起待议"
-    assert "挂起" in "".join(_arrow_labels(svg)["hold"])
+    assert scan.state_labels(svg)["on_hold"] == "挂起待议"
+    assert "挂起" in "".join(scan.arrow_labels(svg)["hold"])
 
 
 # ------------------------------------------------------------------ standards page
@@ -283,7 +82,7 @@ def test_new_workflow_states_reach_the_drawing(hooks):
 
 def test_standards_page_lists_every_urgency_with_its_targets(page_html, hooks):
     page = page_html("standards")
-    rows = {r.attrs["data-urgency"]: r for r in _rows(page, "urgency-targets")}
+    rows = {r.attrs["data-urgency"]: r for r in scan.rows(page, "urgency-targets")}
     assert list(rows) == [u.code for u in service_levels.URGENCIES]
     for u in service_levels.URGENCIES:
         cells = rows[u.code].cells
@@ -296,7 +95,7 @@ def test_standards_page_lists_every_urgency_with_its_targets(page_html, hooks):
 
 def test_standards_page_shows_effective_targets_of_category_exceptions(page_html, hooks):
     page = page_html("standards")
-    rows = {r.attrs["data-category"]: r for r in _rows(page, "category-targets")}
+    rows = {r.attrs["data-category"]: r for r in scan.rows(page, "category-targets")}
     assert set(rows) == set(service_levels.CATEGORY_TARGETS)
     assert service_levels.CATEGORY_TARGETS, "no category exceptions to show?"
     labels = {c.code: c.label for c in CATEGORIES}
@@ -352,30 +151,52 @@ def test_track_page_carries_the_resident_step_labels_from_the_workflow(page_html
     assert staff_only and not staff_only & {f["name"] for f in fields}
 
 
-def test_track_page_has_the_rating_and_not_fixed_forms(page_html):
+@dataclass(frozen=True)
+class Answers:
+    """How a resident answers a case on the tracking page: a 1-5 rating, or "not done" with a
+    reason, in a form a toggle opens. The ids of one kind of case."""
+    section: str  # the <section> around the resident's forms
+    rating: str  # the radios' name; their ids are <rating>-1 … <rating>-5; error-<rating>
+    rating_form: str
+    rating_submit: str
+    not_done: str  # <not_done>-toggle opens <not_done>-form: <not_done>-reason, submit-<not_done>
+
+
+ANSWERS = {
+    "repair": Answers("resident-actions", "rating", "rate-form", "submit-rating", "not-fixed"),
+    "complaint": Answers("complaint-actions", "satisfaction", "satisfied-form", "submit-satisfied", "not-satisfied"),
+}
+
+
+@pytest.mark.parametrize("answers", ANSWERS.values(), ids=ANSWERS.keys())
+def test_track_page_has_the_rating_and_not_done_forms(page_html, answers):
     page = page_html("track")
-    ids = scan.by_id(page)
-    for required in ("track-record", "resident-actions", "action-error", "action-done", "rate-form",
-                     "rating-comment", "submit-rating", "not-fixed-toggle", "not-fixed-form",
-                     "not-fixed-reason", "submit-not-fixed", "error-rating", "error-rating-comment",
-                     "error-not-fixed-reason"):
-        assert required in ids, f"no element id={required}"
-    for hidden in ("resident-actions", "rate-form", "not-fixed-form", "action-error", "action-done",
-                   "track-record-section"):
-        assert "hidden" in ids[hidden].attrs, f"{hidden} should start hidden"
-    assert ids["action-error"].attrs.get("role") == "alert"
-    assert not ids["action-error"].inside("section", id="resident-actions"), \
-        "a 409 hides the actions; its message must stay visible"
-    radios = [e for e in scan.elements(page) if e.tag == "input" and e.attrs.get("name") == "rating"]
+    not_done = answers.not_done
+    ids = scan.required_ids(
+        page,
+        required=(answers.section, answers.rating_form, answers.rating_submit, f"error-{answers.rating}",
+                  f"{not_done}-toggle", f"{not_done}-form", f"{not_done}-reason", f"submit-{not_done}",
+                  f"error-{not_done}-reason", "action-error", "action-done"),
+        hidden=(answers.section, answers.rating_form, f"{not_done}-form", "action-error", "action-done"))
+    for shared in ("action-error", "action-done"):
+        assert not ids[shared].inside("section", id=answers.section), \
+            f"{shared}: a 409 hides the actions; its message must stay visible"
+    radios = [e for e in scan.elements(page) if e.tag == "input" and e.attrs.get("name") == answers.rating]
     assert [(r.attrs["id"], r.attrs["value"], r.attrs["type"]) for r in radios] == [
-        (f"rating-{n}", str(n), "radio") for n in range(1, 6)]
-    assert all(r.inside("form", id="rate-form") for r in radios)
-    assert ids["rating-comment"].tag == "textarea" and ids["rating-comment"].attrs["maxlength"] == "200"
-    reason = ids["not-fixed-reason"]
-    assert reason.tag == "textarea" and reason.inside("form", id="not-fixed-form")
+        (f"{answers.rating}-{n}", str(n), "radio") for n in range(1, 6)]
+    assert all(r.inside("form", id=answers.rating_form) for r in radios)
+    reason = ids[f"{not_done}-reason"]
+    assert reason.tag == "textarea" and reason.inside("form", id=f"{not_done}-form")
     assert (reason.attrs["minlength"], reason.attrs["maxlength"]) == ("2", "300")
-    assert ids["not-fixed-toggle"].attrs.get("aria-controls") == "not-fixed-form"
-    assert ids["submit-rating"].tag == "button" and ids["submit-not-fixed"].tag == "button"
+    assert ids[f"{not_done}-toggle"].attrs.get("aria-controls") == f"{not_done}-form"
+    assert ids[answers.rating_submit].tag == "button" and ids[f"submit-{not_done}"].tag == "button"
+
+
+def test_track_page_has_the_repair_record_and_rating_comment(page_html):
+    ids = scan.required_ids(page_html("track"), required=("track-record", "rating-comment", "error-rating-comment"),
+                            hidden=("track-record-section",))
+    assert ids["action-error"].attrs.get("role") == "alert"
+    assert ids["rating-comment"].tag == "textarea" and ids["rating-comment"].attrs["maxlength"] == "200"
 
 
 def test_residents_are_not_offered_cancel(page_html):

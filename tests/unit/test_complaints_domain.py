@@ -131,3 +131,19 @@ def test_every_complaint_state_is_reachable():
                 frontier.append(action.target)
 
     assert reachable == {s.code for s in COMPLAINT_WORKFLOW.states}
+
+
+@pytest.mark.parametrize("owner, role", [("wx-wang", "维修人员"), ("bj-zhou", "部门负责人")])
+def test_only_front_desk_staff_can_be_named_first_contact_owner(owner, role):
+    case = filed()
+    with pytest.raises(InvalidTransition) as refused:
+        step(case, "claim", "gj-li", "butler", owner=owner)
+
+    assert "客服或物业管家" in refused.value.message and role in refused.value.message
+    assert case.status == "submitted" and case.owner is None
+
+
+def test_a_butler_may_name_a_customer_service_colleague_as_owner():
+    case = step(filed(), "claim", "gj-li", "butler", owner="kf-he")
+
+    assert case.owner == "kf-he" and case.status == "received"

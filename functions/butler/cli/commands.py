@@ -28,6 +28,7 @@ from butler.domain.complaints import (
     topic,
 )
 from butler.domain.complaints import KINDS as COMPLAINT_KINDS
+from butler.domain.complaints import SOURCES as COMPLAINT_SOURCES
 from butler.domain.errors import DomainError, InvalidTransition, NotFound, NotPermitted
 from butler.domain.repairs import SOURCES, WorkOrder, category
 from butler.domain.staff import Roster, StaffMember
@@ -311,17 +312,10 @@ def photo(ctx: Context, args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------- report
-REPORT_OPTIONS = {  # RepairReportIn field → (option, label), for error messages
-    "category": ("--category", "报修类别"),
-    "urgency": ("--urgency", "紧急程度"),
-    "location_type": ("--location-type", "户内或公共区域"),
-    "unit": ("--unit", "房号"),
-    "location": ("--location", "位置"),
-    "description": ("--description", "问题描述"),
-    "contact_name": ("--contact-name", "联系人"),
-    "contact_phone": ("--contact-phone", "联系电话"),
-    "preferred_time": ("--preferred-time", "方便上门时间"),
-}
+def _options(model: type) -> dict[str, tuple[str, str]]:
+    """A request model's fields → (CLI option, Chinese label), for error messages: the
+    options are named after the fields and the labels are the fields' titles."""
+    return {name: ("--" + name.replace("_", "-"), field.title) for name, field in model.model_fields.items()}
 
 
 def report(ctx: Context, args: argparse.Namespace) -> int:
@@ -332,12 +326,13 @@ def report(ctx: Context, args: argparse.Namespace) -> int:
     from butler.web.schemas import RepairReportIn
 
     member = ctx.require_member("代业主登记报修")
-    values = {name: getattr(args, name) for name in REPORT_OPTIONS if getattr(args, name) is not None}
+    options = _options(RepairReportIn)
+    values = {name: getattr(args, name) for name in options if getattr(args, name) is not None}
     values.setdefault("location_type", "home" if args.unit else "public")
     try:
         checked = RepairReportIn(**values)
     except ValidationError as error:
-        _print_invalid(error, REPORT_OPTIONS, f"{ctx.prog} report -h")
+        _print_invalid(error, options, f"{ctx.prog} report -h")
         return REFUSED
     reported = report_repair(ctx.repairs, dataclasses.replace(
         checked.to_domain(), source=args.source, reported_by=member.id, reporter_role=member.role))
@@ -359,16 +354,6 @@ def _tracking(reference: str, token: str, name: str) -> None:
     out(f"  查询码：{token}")
 
 
-FILE_OPTIONS = {  # ComplaintIn field → (option, label), for error messages
-    "kind": ("--kind", "类型"),
-    "topic": ("--topic", "主题"),
-    "description": ("--description", "具体情况"),
-    "contact_name": ("--contact-name", "联系人"),
-    "contact_phone": ("--contact-phone", "联系电话"),
-    "unit": ("--unit", "房号"),
-}
-
-
 def file_case(ctx: Context, args: argparse.Namespace) -> int:
     """Record an inquiry, complaint or suggestion received by phone or at the desk; the
     same checks as the form on the site. Whoever records it owns it (首问负责)."""
@@ -381,15 +366,16 @@ def file_case(ctx: Context, args: argparse.Namespace) -> int:
     if member.role not in claim.roles:
         raise NotPermitted(f"登记人就是首问负责人，要负责到底：代业主登记需要由"
                            f"{render.roles_text(claim)}操作，请转给他们登记。")
-    values = {name: getattr(args, name) for name in FILE_OPTIONS if getattr(args, name) is not None}
+    options = _options(ComplaintIn)
+    values = {name: getattr(args, name) for name in options if getattr(args, name) is not None}
     try:
         checked = ComplaintIn(**values)
     except ValidationError as error:
-        _print_invalid(error, FILE_OPTIONS, f"{ctx.prog} file -h")
+        _print_invalid(error, options, f"{ctx.prog} file -h")
         return REFUSED
     filing = dataclasses.replace(checked.to_domain(), source=args.source, received_by=member.id)
     case, token = open_case(ctx.repo(COMPLAINT_KIND), partial(new_case, filing))
-    out(f"已登记{COMPLAINT_KINDS[case.kind]} {case.reference}（{render.COMPLAINT_SOURCES[case.source]}，"
+    out(f"已登记{COMPLAINT_KINDS[case.kind]} {case.reference}（{COMPLAINT_SOURCES[case.source]}，"
         f"{topic(case.topic).label}），首问负责人：{member.name}（{member.id}），请跟进到底。")
     out(f"  首次答复或转交期限：{render.local_time(case.respond_by)}（北京时间）")
     out(f"  答复：{ctx.prog} --as {member.id} answer {case.reference} --reply <文字>；"

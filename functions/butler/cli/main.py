@@ -21,6 +21,7 @@ from butler.cli.kinds import KINDS
 from butler.cli.zh_argparse import Formatter, chinese_argparse
 from butler.domain.complaints import DEPARTMENTS, TOPICS
 from butler.domain.complaints import KINDS as COMPLAINT_KINDS
+from butler.domain.complaints import SOURCES as COMPLAINT_SOURCES
 from butler.domain.errors import DomainError
 from butler.domain.photos import KIND_LABELS as PHOTO_KINDS
 from butler.domain.repairs import CATEGORIES, SOURCES
@@ -36,7 +37,7 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 LOCAL_REGION = "ap-east-1"  # the local stack's region (infra/local.py); moto keeps tables per region
 STAFF_SOURCES = tuple(code for code in SOURCES if code != "resident_site")
 STAFF_PHOTO_KINDS = tuple(kind for kind in PHOTO_KINDS if kind != "resident")
-FILE_SOURCES = {code: label for code, label in render.COMPLAINT_SOURCES.items() if code != "resident_site"}
+FILE_SOURCES = {code: label for code, label in COMPLAINT_SOURCES.items() if code != "resident_site"}
 
 DESCRIPTION = (  # one paragraph: the help formatter wraps it
     "物业管家服务台员工工具：办理报修工单和咨询投诉建议的每一步，查看队列、房屋档案、部门待办和"

@@ -22,6 +22,7 @@ from butler.domain.complaints import (
     DEPARTMENTS,
     KINDS,
     REPLY_STATES,
+    SOURCES as COMPLAINT_SOURCES,
     ComplaintCase,
     department,
     topic,
@@ -45,7 +46,6 @@ STAFF_ROLES = frozenset(ROLE_LABELS) - {"resident", "system"}
 LOCATION_TYPES = {"home": "户内", "public": "公共区域"}
 ALERT_KINDS = {"emergency": "紧急报修提醒", "response": "响应超时提醒", "completion": "完工超时提醒",
                "promised_reply": "约定回复超时提醒"}
-COMPLAINT_SOURCES = {"resident_site": "业主网上提交", "phone": "电话登记", "visit": "到访登记"}
 CREATED = {"report": "报修", "submit": "提交"}  # the first timeline entry of each kind
 CHOICE_LABELS = {d.code: d.label for d in DEPARTMENTS}  # codes of "choice:" step fields
 STAFF_NOTES_TITLE = "员工备注（仅员工可见，业主看不到）"
@@ -164,47 +164,6 @@ def order_table(orders: Sequence[WorkOrder], now: datetime) -> str:
     return listing(LIST_HEADERS, order_rows(orders, now))
 
 
-CSV_FIELDS = (
-    "reference", "status", "status_label", "category", "category_label", "emergency", "urgency",
-    "source", "location_type", "unit", "location", "description", "contact_name",
-    "contact_phone", "preferred_time", "technician", "created_at", "respond_by", "complete_by",
-    "next_due", "overdue",
-)
-
-
-def csv_text(orders: Iterable[WorkOrder], now: datetime, *, with_contact: bool) -> str:
-    """CSV with English column names; times in Shanghai time with offset; the contact's
-    phone and name masked unless ``with_contact``."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS)
-    writer.writeheader()
-    for order in orders:
-        writer.writerow({
-            "reference": order.reference,
-            "status": order.status,
-            "status_label": status_label(order.status),
-            "category": order.category,
-            "category_label": category(order.category).label,
-            "emergency": "yes" if order.emergency else "no",
-            "urgency": order.urgency,
-            "source": order.source,
-            "location_type": order.location_type,
-            "unit": order.unit or "",
-            "location": order.location,
-            "description": order.description,
-            "contact_name": order.contact_name if with_contact else mask_name(order.contact_name),
-            "contact_phone": order.contact_phone if with_contact else mask_phone(order.contact_phone),
-            "preferred_time": order.preferred_time,
-            "technician": order.technician or "",
-            "created_at": local_iso(order.created_at),
-            "respond_by": local_iso(order.respond_by),
-            "complete_by": local_iso(order.complete_by),
-            "next_due": local_iso(REPAIR.next_due(order)),
-            "overdue": "yes" if REPAIR.breach(order, now) else "no",
-        })
-    return out.getvalue()
-
-
 COMPLAINT_HEADERS = ("编号", "类型", "状态", "主题", "部门", "首问负责人", "提交时间", "当前期限")
 
 
@@ -228,6 +187,12 @@ def complaint_table(cases: Sequence[ComplaintCase], now: datetime, roster: Roste
     return listing(COMPLAINT_HEADERS, complaint_rows(cases, now, roster))
 
 
+CSV_FIELDS = (
+    "reference", "status", "status_label", "category", "category_label", "emergency", "urgency",
+    "source", "location_type", "unit", "location", "description", "contact_name",
+    "contact_phone", "preferred_time", "technician", "created_at", "respond_by", "complete_by",
+    "next_due", "overdue",
+)
 COMPLAINT_CSV_FIELDS = (
     "reference", "kind", "kind_label", "status", "status_label", "topic", "topic_label",
     "department", "department_label", "owner", "source", "unit", "description", "contact_name",
@@ -235,36 +200,50 @@ COMPLAINT_CSV_FIELDS = (
 )
 
 
+def _case_columns(case: Any, kind: CaseKind, now: datetime, with_contact: bool) -> dict[str, Any]:
+    """The CSV columns every kind of case has."""
+    return {
+        "reference": case.reference, "status": case.status,
+        "status_label": status_label(case.status, kind.workflow),
+        "source": case.source, "unit": case.unit or "", "description": case.description,
+        "contact_name": case.contact_name if with_contact else mask_name(case.contact_name),
+        "contact_phone": case.contact_phone if with_contact else mask_phone(case.contact_phone),
+        "created_at": local_iso(case.created_at), "respond_by": local_iso(case.respond_by),
+        "next_due": local_iso(kind.next_due(case)),
+        "overdue": "yes" if kind.breach(case, now) else "no",
+    }
+
+
+def _csv(fields: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=fields)
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def csv_text(orders: Iterable[WorkOrder], now: datetime, *, with_contact: bool) -> str:
+    """CSV with English column names; times in Shanghai time with offset; the contact's
+    phone and name masked unless ``with_contact``."""
+    return _csv(CSV_FIELDS, ({
+        **_case_columns(order, REPAIR, now, with_contact),
+        "category": order.category, "category_label": category(order.category).label,
+        "emergency": "yes" if order.emergency else "no", "urgency": order.urgency,
+        "location_type": order.location_type, "location": order.location,
+        "preferred_time": order.preferred_time, "technician": order.technician or "",
+        "complete_by": local_iso(order.complete_by),
+    } for order in orders))
+
+
 def complaint_csv_text(cases: Iterable[ComplaintCase], now: datetime, *, with_contact: bool) -> str:
     """Like ``csv_text``, for inquiries, complaints and suggestions."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COMPLAINT_CSV_FIELDS)
-    writer.writeheader()
-    for case in cases:
-        writer.writerow({
-            "reference": case.reference,
-            "kind": case.kind,
-            "kind_label": KINDS[case.kind],
-            "status": case.status,
-            "status_label": status_label(case.status, COMPLAINT_WORKFLOW),
-            "topic": case.topic,
-            "topic_label": topic(case.topic).label,
-            "department": case.department,
-            "department_label": department(case.department).label,
-            "owner": case.owner or "",
-            "source": case.source,
-            "unit": case.unit or "",
-            "description": case.description,
-            "contact_name": case.contact_name if with_contact else mask_name(case.contact_name),
-            "contact_phone": case.contact_phone if with_contact else mask_phone(case.contact_phone),
-            "created_at": local_iso(case.created_at),
-            "respond_by": local_iso(case.respond_by),
-            "reply_by": local_iso(case.reply_by),
-            "reopen_count": case.reopen_count,
-            "next_due": local_iso(COMPLAINT.next_due(case)),
-            "overdue": "yes" if COMPLAINT.breach(case, now) else "no",
-        })
-    return out.getvalue()
+    return _csv(COMPLAINT_CSV_FIELDS, ({
+        **_case_columns(case, COMPLAINT, now, with_contact),
+        "kind": case.kind, "kind_label": KINDS[case.kind],
+        "topic": case.topic, "topic_label": topic(case.topic).label,
+        "department": case.department, "department_label": department(case.department).label,
+        "owner": case.owner or "", "reply_by": local_iso(case.reply_by), "reopen_count": case.reopen_count,
+    } for case in cases))
 
 
 # ---------------------------------------------------------------------- one case
@@ -456,9 +435,8 @@ def field_hint(step_field: StepField, roster: Roster) -> str:
         parts.append("填代码：" + "、".join(f"{code} {CHOICE_LABELS.get(code, '')}".rstrip() for code in options))
     elif step_field.kind == "staff":
         eligible = [m for m in roster.values()
-                    if not step_field.staff_role or m.role == step_field.staff_role]
-        who = ROLE_LABELS.get(step_field.staff_role, "员工")
-        parts.append(f"填{who}工号：" + "、".join(f"{m.id} {m.name}" for m in eligible))
+                    if not step_field.staff_roles or m.role in step_field.staff_roles]
+        parts.append(f"填{step_field.staff_roles_text}工号：" + "、".join(f"{m.id} {m.name}" for m in eligible))
     if step_field.resident_visible:
         parts.append("业主可见")
     return "；".join(parts[:1]) + "（" + "；".join(parts[1:]) + "）"

@@ -40,8 +40,12 @@ class StepField:
     kind: str = "text"  # text | minutes | rating | staff
     required: bool = True
     resident_visible: bool = False
-    staff_role: str = ""  # for kind "staff": the role the named person must have
+    staff_roles: tuple[str, ...] = ()  # for kind "staff": the roles the named person may have
     staff_note: bool = False  # also copy "label：value" into the staff-only notes
+
+    @property
+    def staff_roles_text(self) -> str:
+        return "或".join(ROLE_LABELS[r] for r in self.staff_roles) or "员工"
 
     def check(self, value: Any, roster: Mapping[str, Any] | None = None) -> Any:
         """Return the value in stored form, or raise InvalidTransition with a Chinese reason."""
@@ -90,9 +94,9 @@ class StepField:
             member = (roster or {}).get(staff_id)
             if member is None:
                 raise InvalidTransition(f"“{self.label}”{staff_id} 不在员工名册中。")
-            if self.staff_role and member.role != self.staff_role:
-                raise InvalidTransition(
-                    f"“{self.label}”应为{ROLE_LABELS[self.staff_role]}，{staff_id} 是{ROLE_LABELS[member.role]}。")
+            if self.staff_roles and member.role not in self.staff_roles:
+                raise InvalidTransition(f"“{self.label}”应为{self.staff_roles_text}，"
+                                        f"{staff_id} 是{ROLE_LABELS[member.role]}。")
             return staff_id
         raise ValueError(f"unknown field kind {self.kind}")
 
@@ -216,7 +220,7 @@ def workflow_from(data: Mapping[str, Any], choices: Mapping[str, list[str]] | No
                    a.get("resident_note", ""),
                    tuple(StepField(f["name"], f["label"], field_kind(f.get("kind", "text")),
                                    f.get("required", True), f.get("resident_visible", False),
-                                   f.get("staff_role", ""), f.get("staff_note", False))
+                                   tuple(f.get("staff_roles", ())), f.get("staff_note", False))
                          for f in a.get("fields", ())),
                    a.get("owner_only", False))
             for a in data["actions"]

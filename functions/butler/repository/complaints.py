@@ -1,16 +1,17 @@
 """The complaint repository: inquiries, complaints and suggestions in the complaints table."""
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from butler.domain.complaints import COMPLAINT, COMPLAINT_WORKFLOW, REPLY_STATES, ComplaintCase
 from butler.repository.cases import CaseRepository
-from butler.repository.models import complaint_model
+from butler.repository.models import ComplaintItem, bound
 
 
 class ComplaintRepository(CaseRepository[ComplaintCase]):
     kind = COMPLAINT
-    model_for = staticmethod(complaint_model)
+    model_for = staticmethod(partial(bound, ComplaintItem))
 
     def derived(self, case: ComplaintCase) -> dict[str, Any]:
         final = COMPLAINT_WORKFLOW.state(case.status).final

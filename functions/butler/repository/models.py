@@ -1,12 +1,13 @@
 """PynamoDB models. Attribute names are plain English so staff can read and edit items in
 the DynamoDB console: the status, the step fields (``technician``, ``work_done`` ...) and
 the inputs ``edited_by``, ``resident_note``, ``staff_note`` are top-level attributes.
-Table names come from settings at call time: ``work_order_model`` returns the model class
-bound to a table name (cached per name).
+Table names come from settings at call time: ``bound`` returns a model class bound to a
+table name (cached per model and name).
 """
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TypeVar
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -19,6 +20,13 @@ from pynamodb.attributes import (
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
+
+from butler.domain.cases import step_fields
+from butler.domain.complaints import COMPLAINT_WORKFLOW
+from butler.domain.repairs import REPAIR_WORKFLOW
+from butler.domain.workflow import Workflow
+
+M = TypeVar("M", bound=Model)
 
 
 class TimelineEntryAttribute(MapAttribute):
@@ -37,70 +45,33 @@ class StaffNoteAttribute(MapAttribute):
     text = UnicodeAttribute()
 
 
-class QueueIndex(GlobalSecondaryIndex):
-    """Every work order by status, oldest first (console: 新报修 = reported, 待验收 = completed)."""
-
-    class Meta:
-        index_name = "queue-by-created-at"
-        projection = AllProjection()
-
-    queue = UnicodeAttribute(hash_key=True)
-    created_at = UnicodeAttribute(range_key=True)
-
-
-class TechnicianIndex(GlobalSecondaryIndex):
-    """A technician's open jobs, nearest deadline first."""
-
-    class Meta:
-        index_name = "technician-by-due"
-        projection = AllProjection()
-
-    technician_open = UnicodeAttribute(hash_key=True)
-    next_due = UnicodeAttribute(range_key=True)
+def _index(name: str, hash_key: str, range_key: str, doc: str, *,
+           keys_only: bool = False) -> type[GlobalSecondaryIndex]:
+    """A global secondary index class keyed by two string attributes of the item."""
+    meta = type("Meta", (), {"index_name": name,
+                             "projection": KeysOnlyProjection() if keys_only else AllProjection()})
+    return type(name.title().replace("-", ""), (GlobalSecondaryIndex,), {
+        "__doc__": doc, "Meta": meta,
+        hash_key: UnicodeAttribute(hash_key=True), range_key: UnicodeAttribute(range_key=True)})
 
 
-class OpenIndex(GlobalSecondaryIndex):
-    """Everything with a running deadline (due_queue = "open"): what the overdue sweep reads."""
-
-    class Meta:
-        index_name = "open-by-due"
-        projection = KeysOnlyProjection()
-
-    due_queue = UnicodeAttribute(hash_key=True)
-    next_due = UnicodeAttribute(range_key=True)
-
-
-class OverdueIndex(GlobalSecondaryIndex):
-    """What the sweep found past its deadline (overdue = "overdue") and is still open."""
-
-    class Meta:
-        index_name = "overdue-by-due"
-        projection = AllProjection()
-
-    overdue = UnicodeAttribute(hash_key=True)
-    next_due = UnicodeAttribute(range_key=True)
-
-
-class UnitIndex(GlobalSecondaryIndex):
-    """The house archive (房屋档案): every repair of one unit, oldest first."""
-
-    class Meta:
-        index_name = "unit-by-created-at"
-        projection = AllProjection()
-
-    unit = UnicodeAttribute(hash_key=True)
-    created_at = UnicodeAttribute(range_key=True)
-
-
-class LinkedIndex(GlobalSecondaryIndex):
-    """Reports merged into one shared fault's work order (primary_reference = its reference)."""
-
-    class Meta:
-        index_name = "linked-by-primary"
-        projection = KeysOnlyProjection()
-
-    primary_reference = UnicodeAttribute(hash_key=True)
-    created_at = UnicodeAttribute(range_key=True)
+QueueIndex = _index("queue-by-created-at", "queue", "created_at",
+                    "Every case by status, oldest first (console: 新报修 = reported, 待验收 = completed).")
+TechnicianIndex = _index("technician-by-due", "technician_open", "next_due",
+                         "A technician's open jobs, nearest deadline first.")
+OpenIndex = _index("open-by-due", "due_queue", "next_due", keys_only=True, doc=(
+    'Everything with a running deadline (due_queue = "open"): what the overdue sweep reads.'))
+OverdueIndex = _index("overdue-by-due", "overdue", "next_due",
+                      'What the sweep found past its deadline (overdue = "overdue") and is still open.')
+UnitIndex = _index("unit-by-created-at", "unit", "created_at",
+                   "The house archive (房屋档案): every repair of one unit, oldest first.")
+LinkedIndex = _index("linked-by-primary", "primary_reference", "created_at", keys_only=True, doc=(
+    "Reports merged into one shared fault's work order (primary_reference = its reference)."))
+OwnerIndex = _index("owner-by-created-at", "owner_open", "created_at", (
+    "A first-contact owner's open cases (首问负责), oldest first; it includes the ones "
+    "waiting for the resident, which have no deadline of ours."))
+DepartmentIndex = _index("department-by-due", "department_open", "next_due",
+                         "Cases transferred to a department, promised reply first.")
 
 
 class PhotoAttribute(MapAttribute):
@@ -125,7 +96,12 @@ class CaseItem(Model):
     applied_status = UnicodeAttribute()  # the last status the workflow accepted
     queue = UnicodeAttribute()
     source = UnicodeAttribute()
+    description = UnicodeAttribute()
+    unit = UnicodeAttribute(null=True)
+    contact_name = UnicodeAttribute(default="")  # personal data: never logged
+    contact_phone = UnicodeAttribute(default="")
     created_at = UnicodeAttribute()
+    respond_by = UnicodeAttribute()  # the first deadline every kind promises
     updated_at = UnicodeAttribute()
     next_due = UnicodeAttribute(null=True)
     due_queue = UnicodeAttribute(null=True)
@@ -140,115 +116,52 @@ class CaseItem(Model):
     guard_message = UnicodeAttribute(null=True)  # why the guard put an edit back, in Chinese
     version = VersionAttribute()
 
+    queue_index = QueueIndex()
+    open_index = OpenIndex()
+    overdue_index = OverdueIndex()
 
-class WorkOrderItem(CaseItem):
+
+def _with_steps(workflow: Workflow) -> type[CaseItem]:
+    """``CaseItem`` plus one attribute per step field of ``workflow``, as text so that a value
+    typed in the console as a string still reads (the domain parses numbers)."""
+    fields = {name: UnicodeAttribute(null=True) for name in step_fields(workflow)}
+    return type(f"{workflow.name.title()}StepFields", (CaseItem,), fields)
+
+
+class WorkOrderItem(_with_steps(REPAIR_WORKFLOW)):
     category = UnicodeAttribute()
     emergency = BooleanAttribute()
     urgency = UnicodeAttribute()
     location_type = UnicodeAttribute()
-    unit = UnicodeAttribute(null=True)
     location = UnicodeAttribute(default="")
-    description = UnicodeAttribute()
-    contact_name = UnicodeAttribute()
-    contact_phone = UnicodeAttribute()
     preferred_time = UnicodeAttribute(default="")
-    respond_by = UnicodeAttribute()
     complete_by = UnicodeAttribute()
     technician_open = UnicodeAttribute(null=True)
     photos = ListAttribute(of=PhotoAttribute, default=list)
-    # Step fields (butler.domain.repairs.STEP_FIELDS), as text so that a value typed in the
-    # console as a string still reads; the domain parses numbers.
-    technician = UnicodeAttribute(null=True)
-    survey_plan = UnicodeAttribute(null=True)
-    materials_planned = UnicodeAttribute(null=True)
-    situation = UnicodeAttribute(null=True)
-    pause_reason = UnicodeAttribute(null=True)
-    work_done = UnicodeAttribute(null=True)
-    materials_used = UnicodeAttribute(null=True)
-    labour_minutes = UnicodeAttribute(null=True)
-    accepted_by = UnicodeAttribute(null=True)
-    reject_reason = UnicodeAttribute(null=True)
-    rating = UnicodeAttribute(null=True)
-    rating_comment = UnicodeAttribute(null=True)
-    not_fixed_reason = UnicodeAttribute(null=True)
-    cancel_reason = UnicodeAttribute(null=True)
-    primary_reference = UnicodeAttribute(null=True)
 
-    queue_index = QueueIndex()
     technician_index = TechnicianIndex()
-    open_index = OpenIndex()
-    overdue_index = OverdueIndex()
     unit_index = UnitIndex()
     linked_index = LinkedIndex()
 
 
-@lru_cache(maxsize=16)
-def work_order_model(table_name: str) -> type[WorkOrderItem]:
-    meta = type("Meta", (), {"table_name": table_name})
-    return type("WorkOrderItem", (WorkOrderItem,), {"Meta": meta})
-
-
-# Used by the template checks: each model class and the environment variable that names its table.
-MODELS_BY_TABLE_ENV = {"REPAIRS_TABLE": WorkOrderItem}
-
-
-class OwnerIndex(GlobalSecondaryIndex):
-    """A first-contact owner's open cases (首问负责), oldest first; it includes the ones
-    waiting for the resident, which have no deadline of ours."""
-
-    class Meta:
-        index_name = "owner-by-created-at"
-        projection = AllProjection()
-
-    owner_open = UnicodeAttribute(hash_key=True)
-    created_at = UnicodeAttribute(range_key=True)
-
-
-class DepartmentIndex(GlobalSecondaryIndex):
-    """Cases transferred to a department, promised reply first."""
-
-    class Meta:
-        index_name = "department-by-due"
-        projection = AllProjection()
-
-    department_open = UnicodeAttribute(hash_key=True)
-    next_due = UnicodeAttribute(range_key=True)
-
-
-class ComplaintItem(CaseItem):
+class ComplaintItem(_with_steps(COMPLAINT_WORKFLOW)):
     kind = UnicodeAttribute()
     topic = UnicodeAttribute()
-    description = UnicodeAttribute()
-    contact_name = UnicodeAttribute(default="")
-    contact_phone = UnicodeAttribute(default="")
-    unit = UnicodeAttribute(null=True)
-    respond_by = UnicodeAttribute()
     reply_by = UnicodeAttribute(null=True)
     reopen_count = NumberAttribute(default=0)
     owner_open = UnicodeAttribute(null=True)
     department_open = UnicodeAttribute(null=True)
-    # Step fields (butler.domain.complaints.STEP_FIELDS), as text.
-    owner = UnicodeAttribute(null=True)
-    reply = UnicodeAttribute(null=True)
-    department = UnicodeAttribute(null=True)
-    promised_hours = UnicodeAttribute(null=True)
-    findings = UnicodeAttribute(null=True)
-    solution = UnicodeAttribute(null=True)
-    rating = UnicodeAttribute(null=True)
-    not_satisfied_reason = UnicodeAttribute(null=True)
-    follow_up = UnicodeAttribute(null=True)
 
-    queue_index = QueueIndex()
     owner_index = OwnerIndex()
     department_index = DepartmentIndex()
-    open_index = OpenIndex()
-    overdue_index = OverdueIndex()
 
 
-@lru_cache(maxsize=16)
-def complaint_model(table_name: str) -> type[ComplaintItem]:
+@lru_cache(maxsize=32)
+def bound(model: type[M], table_name: str) -> type[M]:
+    """``model`` bound to the table named ``table_name`` (one class per model and name)."""
     meta = type("Meta", (), {"table_name": table_name})
-    return type("ComplaintItem", (ComplaintItem,), {"Meta": meta})
+    return type(model.__name__, (model,), {"Meta": meta})
 
 
-MODELS_BY_TABLE_ENV["COMPLAINTS_TABLE"] = ComplaintItem
+# Used by the template checks: each model class and the environment variable that names its table.
+MODELS_BY_TABLE_ENV = {"REPAIRS_TABLE": WorkOrderItem, "COMPLAINTS_TABLE": ComplaintItem}

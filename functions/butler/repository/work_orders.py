@@ -1,18 +1,19 @@
 """The work-order repository: repair work orders in the repairs table."""
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from butler.domain.repairs import REPAIR, WORK_STATES, WorkOrder
 from butler.repository.cases import CaseRepository, ConsoleImage, ReferenceTaken
-from butler.repository.models import PhotoAttribute, WorkOrderItem, work_order_model
+from butler.repository.models import PhotoAttribute, WorkOrderItem, bound
 
 __all__ = ["WorkOrderRepository", "ConsoleImage", "ReferenceTaken"]
 
 
 class WorkOrderRepository(CaseRepository[WorkOrder]):
     kind = REPAIR
-    model_for = staticmethod(work_order_model)
+    model_for = staticmethod(partial(bound, WorkOrderItem))
     extra = {"photos"}
 
     def derived(self, order: WorkOrder) -> dict[str, Any]:

@@ -39,18 +39,18 @@ class RepairReportIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    category: CategoryCode = Field(description="报修类别；紧急类别自动按紧急处理")
-    urgency: Literal["normal", "urgent"] = Field("normal", description="一般或加急")
-    location_type: Literal["home", "public"] = Field(description="home 户内，public 公共区域")
-    unit: Optional[str] = Field(None, max_length=20, validate_default=True,
+    category: CategoryCode = Field(title="报修类别", description="报修类别；紧急类别自动按紧急处理")
+    urgency: Literal["normal", "urgent"] = Field("normal", title="紧急程度", description="一般或加急")
+    location_type: Literal["home", "public"] = Field(title="户内或公共区域", description="home 户内，public 公共区域")
+    unit: Optional[str] = Field(None, title="房号", max_length=20, validate_default=True,
                                 description="栋-单元-房号，例如 3-2-1201；户内报修必填")
-    location: str = Field("", max_length=100, validate_default=True,
+    location: str = Field("", title="位置", max_length=100, validate_default=True,
                           description="公共区域的具体位置（必填），或户内的具体部位")
-    description: str = Field(min_length=5, max_length=500, description="问题描述")
+    description: str = Field(title="问题描述", min_length=5, max_length=500, description="问题描述")
     # repr=False: libraries log models at DEBUG; personal data stays out of those lines.
-    contact_name: str = Field(min_length=1, max_length=20, description="联系人", repr=False)
-    contact_phone: str = Field(max_length=20, description="联系电话", repr=False)
-    preferred_time: str = Field("", max_length=40, description="方便上门的时间")
+    contact_name: str = Field(title="联系人", min_length=1, max_length=20, description="联系人", repr=False)
+    contact_phone: str = Field(title="联系电话", max_length=20, description="联系电话", repr=False)
+    preferred_time: str = Field("", title="方便上门时间", max_length=40, description="方便上门的时间")
 
     @field_validator("unit")
     @classmethod
@@ -82,15 +82,20 @@ class RepairReportIn(BaseModel):
         )
 
 
-class RepairCreatedOut(BaseModel):
-    reference: str = Field(description="报修编号，可电话报给客服")
+class CaseCreatedOut(BaseModel):
+    """What opening any kind of case answers."""
+
+    reference: str = Field(description="编号，可电话报给客服")
     token: str = Field(description="查询码：只返回这一次，请妥善保存")
     status: str
     status_label: str
+    created_at: str
+    respond_by: str = Field(description="承诺响应的期限（UTC）")
+
+
+class RepairCreatedOut(CaseCreatedOut):
     emergency: bool
     urgency: str
-    created_at: str
-    respond_by: str = Field(description="承诺响应时间（UTC）")
 
 
 class TimelineEntryOut(BaseModel):
@@ -100,11 +105,22 @@ class TimelineEntryOut(BaseModel):
     note: str
 
 
-class RepairViewOut(BaseModel):
+class CaseViewOut(BaseModel):
+    """What a resident sees of any kind of case on the tracking page."""
+
     reference: str
     status: str
     status_label: str
     final: bool
+    description: str
+    contact_phone: str = Field(description="已打码")
+    created_at: str
+    timeline: list[TimelineEntryOut]
+    details: dict[str, Union[str, int]] = Field(description="各步骤记录中业主可见的内容")
+    resident_actions: list[str] = Field(description="业主现在可以做的操作")
+
+
+class RepairViewOut(CaseViewOut):
     category: str
     category_label: str
     emergency: bool
@@ -112,14 +128,8 @@ class RepairViewOut(BaseModel):
     urgency_label: str
     location: str
     location_detail: str
-    description: str
-    contact_phone: str = Field(description="已打码")
-    created_at: str
     respond_by: str
     complete_by: str
-    timeline: list[TimelineEntryOut]
-    details: dict[str, Union[str, int]] = Field(description="各步骤记录中业主可见的内容")
-    resident_actions: list[str] = Field(description="业主现在可以做的操作：rate、report_not_fixed、cancel")
     primary: Optional[dict] = Field(None, description="已合并时：同一故障主报修的进度")
     photos: Optional[list[dict[str, str]]] = Field(None, description="业主自己上传的照片（预签名查看地址）")
 
@@ -180,14 +190,14 @@ class ComplaintIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    kind: KindCode = Field(description="inquiry 咨询、complaint 投诉、suggestion 建议")
-    topic: TopicCode = Field(description="主题，决定转交哪个部门")
-    description: str = Field(min_length=5, max_length=1000, description="具体情况")
-    contact_name: str = Field("", max_length=20, validate_default=True, repr=False,
+    kind: KindCode = Field(title="类型", description="inquiry 咨询、complaint 投诉、suggestion 建议")
+    topic: TopicCode = Field(title="主题", description="主题，决定转交哪个部门")
+    description: str = Field(title="具体情况", min_length=5, max_length=1000, description="具体情况")
+    contact_name: str = Field("", title="联系人", max_length=20, validate_default=True, repr=False,
                               description="联系人（咨询、投诉必填）")
-    contact_phone: str = Field("", max_length=20, validate_default=True, repr=False,
+    contact_phone: str = Field("", title="联系电话", max_length=20, validate_default=True, repr=False,
                                description="联系电话（咨询、投诉必填）")
-    unit: Optional[str] = Field(None, max_length=20, description="栋-单元-房号（选填）")
+    unit: Optional[str] = Field(None, title="房号", max_length=20, description="栋-单元-房号（选填）")
 
     @field_validator("contact_name")
     @classmethod
@@ -216,34 +226,15 @@ class ComplaintIn(BaseModel):
                                unit=self.unit)
 
 
-class ComplaintCreatedOut(BaseModel):
-    reference: str = Field(description="编号，可电话报给客服")
-    token: str = Field(description="查询码：只返回这一次，请妥善保存")
-    status: str
-    status_label: str
-    created_at: str
-    respond_by: str = Field(description="首次答复或转交的期限（UTC）")
-
-
-class ComplaintViewOut(BaseModel):
-    reference: str
+class ComplaintViewOut(CaseViewOut):
     kind: str
     kind_label: str
     topic: str
     topic_label: str
-    status: str
-    status_label: str
-    final: bool
     owner_name: str = Field(description="首问负责人")
     department_label: str
-    description: str
-    contact_phone: str
-    created_at: str
     reply_by: Optional[str] = Field(description="约定回复时间（UTC），转交部门后才有")
     reopen_count: int
-    timeline: list[TimelineEntryOut]
-    details: dict[str, Union[str, int]]
-    resident_actions: list[str]
 
 
 class SatisfiedIn(BaseModel):

@@ -11,11 +11,11 @@ from butler.repository.complaints import ComplaintRepository
 from butler.roster import load_roster
 from butler.services.cases import find_for_resident, open_case, resident_step
 from butler.settings import load_settings
-from butler.web.cases import CREATE_ERRORS, READ_ERRORS, STEP_ERRORS, documented, route_group
+from butler.web.case_api import CaseApi, publish
+from butler.web.cases import STEP_ERRORS, documented, route_group
 from butler.web.cases import bearer_token, created_body, json_response
-from butler.web.intake import intake_route
 from butler.web.schemas import (
-    ComplaintCreatedOut,
+    CaseCreatedOut,
     ComplaintIn,
     ComplaintViewOut,
     NotSatisfiedIn,
@@ -23,8 +23,9 @@ from butler.web.schemas import (
 )
 
 router, logger, metrics = route_group()
-
-TAGS = ["咨询投诉建议"]
+API = CaseApi("/api/complaints", "咨询、投诉或建议", ComplaintIn, CaseCreatedOut, ComplaintViewOut,
+              intake_note="首问负责：第一位接手的员工负责到底。")
+TAGS = API.tags
 
 
 def _repo() -> ComplaintRepository:
@@ -38,17 +39,11 @@ def _file(filing: ComplaintIn) -> dict:
     return created_body(case, token, COMPLAINT_WORKFLOW)
 
 
-intake_route(router, "/api/complaints", ComplaintIn, _file, "file_complaint", **documented(
-    "提交咨询、投诉或建议", "首问负责：第一位接手的员工负责到底。带上 Idempotency-Key 请求头，重试不会重复登记。",
-    ComplaintCreatedOut, status=201, errors=CREATE_ERRORS, secured=False, tags=TAGS))
+def _show(reference: str, token: str):
+    return json_response(resident_view(find_for_resident(_repo(), reference, token), load_roster()))
 
 
-@router.get("/api/complaints/<reference>", **documented(
-    "查询处理进度", "凭编号和查询码（Authorization: Bearer 查询码）查看。编号不存在与查询码错误返回相同的 404。",
-    ComplaintViewOut, errors=READ_ERRORS, tags=TAGS))
-def track_complaint(reference: Annotated[str, Path(max_length=20)]):
-    case = find_for_resident(_repo(), reference, bearer_token(router.current_event.headers))
-    return json_response(resident_view(case, load_roster()))
+publish(router, API, create=_file, show=_show)
 
 
 @router.post("/api/complaints/<reference>/satisfied", **documented(

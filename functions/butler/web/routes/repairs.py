@@ -11,9 +11,9 @@ from butler.repository.work_orders import WorkOrderRepository
 from butler.services import repairs as service
 from butler.services.shared_faults import primary_of
 from butler.settings import load_settings
-from butler.web.cases import CREATE_ERRORS, READ_ERRORS, STEP_ERRORS, documented, route_group
+from butler.web.case_api import CaseApi, publish
+from butler.web.cases import STEP_ERRORS, documented, route_group
 from butler.web.cases import bearer_token, created_body, json_response
-from butler.web.intake import intake_route
 from butler.web.schemas import (
     NotFixedIn,
     PhotoIn,
@@ -25,7 +25,8 @@ from butler.web.schemas import (
 )
 
 router, logger, metrics = route_group()
-TAGS = ["报修"]
+API = CaseApi("/api/repairs", "报修", RepairReportIn, RepairCreatedOut, RepairViewOut)
+TAGS = API.tags
 
 
 def _report(report: RepairReportIn) -> dict:
@@ -40,20 +41,13 @@ def _report(report: RepairReportIn) -> dict:
             "emergency": order.emergency, "urgency": order.urgency}
 
 
-intake_route(router, "/api/repairs", RepairReportIn, _report, "report_repair", **documented(
-    "报修", "提交一条报修。带上 Idempotency-Key 请求头，重试时返回第一次的结果，不会重复建单。",
-    RepairCreatedOut, status=201, errors=CREATE_ERRORS, secured=False, tags=TAGS))
-
-
-@router.get("/api/repairs/<reference>", **documented(
-    "查询报修进度", "凭报修编号和查询码（Authorization: Bearer 查询码）查看进度。编号不存在与查询码错误返回相同的 404。",
-    RepairViewOut, errors=READ_ERRORS, tags=TAGS))
-def track_repair(reference: Annotated[str, Path(max_length=20)]):
-    token = bearer_token(router.current_event.headers)
-    settings = load_settings()
-    repo = WorkOrderRepository(settings.repairs_table)
+def _show(reference: str, token: str):
+    repo = WorkOrderRepository(load_settings().repairs_table)
     order = service.find_for_resident(repo, reference, token)
     return _view_response(order, resident_view(order, primary_of(repo, order)))
+
+
+publish(router, API, create=_report, show=_show)
 
 
 def _view_response(order, view: dict):
