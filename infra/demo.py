@@ -1,4 +1,5 @@
-"""Demo cases for the local stack: a few repairs and complaints at different steps.
+"""Demo data for the local stack: a few repairs and complaints at different steps, and an
+open survey campaign.
 
 Names and phone numbers are invented (139 0000 00xx).
 """
@@ -6,13 +7,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
-from butler.domain import identifiers
+from butler.domain import identifiers, surveys
 from butler.domain.complaints import ComplaintFiling, new_case
 from butler.domain.repairs import REPAIR, RepairReport, new_work_order
 from butler.domain.timefmt import utc_now
 from butler.repository.cases import CaseRepository
+from butler.repository.surveys import SurveyRepository
 from butler.roster import load_roster
+from butler.services.surveys import open_campaign
 
 
 @dataclass(frozen=True)
@@ -62,3 +66,14 @@ def load_demo(repo: CaseRepository, demo=None) -> list[DemoOrder]:
         repo.add(case)
         loaded.append(DemoOrder(case.reference, token, case.status))
     return loaded
+
+
+def load_demo_survey(repo: SurveyRepository, households: Path, shown: int = 3) -> list[str]:
+    """Open this quarter's survey for every household of the demo estate; return a few
+    codes to try (the rest are thrown away, as if handed out already)."""
+    from butler.cli.surveys import read_households
+
+    now = utc_now()
+    codes = surveys.issue_codes(read_households(households))
+    open_campaign(repo, surveys.quarter_of(now), codes, now=now - timedelta(days=1), opened_by="gj-li")
+    return [code for _, code in codes[:shown]]

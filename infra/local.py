@@ -10,7 +10,6 @@ import argparse
 import base64
 import importlib
 import json
-import logging
 import mimetypes
 import os
 import signal
@@ -33,6 +32,7 @@ REGION = "ap-east-1"
 STACK_NAME = "butler-local"
 API_GATEWAY_MAX_BODY = 10 * 1024 * 1024  # API Gateway refuses larger payloads
 PHOTO_PATH = "/photo-uploads/"  # CloudFront behaviour to the photos bucket
+HOUSEHOLDS = ROOT / "site" / "data" / "households.csv"  # the demo estate's homes, invited to the survey
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -54,6 +54,7 @@ class LocalStack:
         self.routes = [route for spec in self.specs for route in spec.routes]
         self.headers = security_headers(self.template)
         self.demo_orders: list[Any] = []
+        self.demo_survey_codes: list[str] = []
         self._handlers: dict[str, Callable[[dict, Any], dict]] = {}
         self._import_lock = threading.Lock()
         self._moto: Any = None
@@ -64,14 +65,10 @@ class LocalStack:
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
-        from moto.server import ThreadedMotoServer
+        from infra import moto_server
 
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
         os.environ.update(FAKE_CREDENTIALS)
-        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        self._moto.start()
-        host, port = self._moto.get_host_and_port()
-        self.aws_endpoint = f"http://{host}:{port}"
+        self._moto, self.aws_endpoint = moto_server.start()
         os.environ["AWS_ENDPOINT_URL"] = self.aws_endpoint
         os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = self.aws_endpoint
         os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
@@ -155,10 +152,12 @@ class LocalStack:
     def _load_demo(self) -> None:
         from butler.repository.complaints import ComplaintRepository
         from butler.repository.work_orders import WorkOrderRepository
-        from infra.demo import load_demo
+        from butler.repository.surveys import SurveyRepository
+        from infra.demo import load_demo, load_demo_survey
 
         self.demo_orders = [*load_demo(WorkOrderRepository(os.environ["REPAIRS_TABLE"])),
                             *load_demo(ComplaintRepository(os.environ["COMPLAINTS_TABLE"]))]
+        self.demo_survey_codes = load_demo_survey(SurveyRepository(os.environ["SURVEYS_TABLE"]), HOUSEHOLDS)
 
     # ------------------------------------------------------------------ API
     def handler_for(self, logical_id: str) -> Callable[[dict, Any], dict]:
@@ -315,6 +314,8 @@ def main(argv: list[str] | None = None) -> int:
           flush=True)
     for order in stack.demo_orders:
         print(f"  Demo {order.reference} ({order.status}): {stack.url}/track/#ref={order.reference}&token={order.token}")
+    for code in stack.demo_survey_codes:
+        print(f"  Demo survey invitation: {stack.url}/survey/#code={code}")
     print("Press Ctrl-C to stop.", flush=True)
     if args.stop_with_parent:
         parent = os.getppid()

@@ -11,6 +11,7 @@ class Settings(BaseModel):
 
     repairs_table: str = ""
     complaints_table: str = ""
+    surveys_table: str = ""
     idempotency_table: str = ""
     alerts_topic_arn: str = ""
     photos_bucket: str = ""
@@ -23,6 +24,7 @@ def load_settings() -> Settings:
     values = {
         "repairs_table": env.get("REPAIRS_TABLE", ""),
         "complaints_table": env.get("COMPLAINTS_TABLE", ""),
+        "surveys_table": env.get("SURVEYS_TABLE", ""),
         "idempotency_table": env.get("IDEMPOTENCY_TABLE", ""),
         "alerts_topic_arn": env.get("ALERTS_TOPIC_ARN", ""),
         "photos_bucket": env.get("PHOTOS_BUCKET", ""),

@@ -4,8 +4,8 @@ import uuid
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
+from infra import moto_server
 from infra.provision import provision, stream_pumps
 from infra.template import load_template
 from tests.support.api import ApiClient
@@ -15,10 +15,7 @@ REGION = "ap-east-1"
 
 @pytest.fixture(scope="session")
 def moto_endpoint():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
+    server, endpoint = moto_server.start()
     os.environ["AWS_ENDPOINT_URL"] = endpoint
     yield endpoint
     server.stop()

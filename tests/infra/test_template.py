@@ -55,7 +55,8 @@ def test_pynamodb_models_match_the_tables_in_the_template(variable, model):
     props = tables(TEMPLATE)[_table_for_env(variable)]
     types = {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]}
 
-    assert _keys(props["KeySchema"]) == {"HASH": model._hash_keyname}
+    in_model = {"HASH": model._hash_keyname, **({"RANGE": model._range_keyname} if model._range_keyname else {})}
+    assert _keys(props["KeySchema"]) == in_model
     declared = {i["IndexName"]: (_keys(i["KeySchema"]), i["Projection"]["ProjectionType"])
                 for i in props.get("GlobalSecondaryIndexes", [])}
     in_code = {name: (_keys(index._get_schema()["key_schema"]),

@@ -18,6 +18,7 @@ PAGES = {
     "track": "track/index.html",
     "complaints": "complaints/index.html",
     "survey": "survey/index.html",
+    "survey_results": "survey/results/index.html",
     "emergency": "emergency/index.html",
     "process": "service/repair-process/index.html",
     "complaint_process": "service/complaint-process/index.html",

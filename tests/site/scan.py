@@ -1,6 +1,6 @@
 """Small HTML readers for the built site (stdlib only): elements with their attributes,
-the page's own content, table rows, the workflow diagrams, and references that would make
-the browser call another host."""
+form fields with their linked messages, the page's own content, table rows, the workflow
+diagrams, and references that would make the browser call another host."""
 from __future__ import annotations
 
 import re
@@ -78,6 +78,23 @@ def required_ids(html: str, required: tuple[str, ...], hidden: tuple[str, ...] =
     for name in hidden:
         assert name in ids and "hidden" in ids[name].attrs, f"{name} should start hidden"
     return ids
+
+
+def linked_field(html: str, form_id: str, name: str) -> Element:
+    """The control (or fieldset) ``field-<name>``, after checking that it and its message
+    ``error-<name>`` are inside form ``form_id``, that the message starts hidden and that the
+    control names it in ``aria-describedby``."""
+    ids = by_id(html)
+    field = ids.get(f"field-{name}")
+    assert field is not None, f"no element id=field-{name}"
+    assert field.inside("form", id=form_id), f"field-{name} is outside form {form_id}"
+    error = ids.get(f"error-{name}")
+    assert error is not None, f"no element id=error-{name}"
+    assert "hidden" in error.attrs, f"error-{name} should start hidden"
+    assert error.inside("form", id=form_id), f"error-{name} is outside form {form_id}"
+    described = field.attrs.get("aria-describedby", "").split()
+    assert f"error-{name}" in described, f"field-{name} is not aria-describedby error-{name}"
+    return field
 
 
 def article(html: str) -> str:

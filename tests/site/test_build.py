@@ -82,13 +82,7 @@ def test_every_api_field_is_a_form_control(page_html):
 
 @pytest.mark.parametrize("name", FORM_FIELDS)
 def test_field_has_id_and_linked_error(page_html, name):
-    ids = scan.by_id(page_html("repairs"))
-    assert f"field-{name}" in ids, f"no element id=field-{name}"
-    error = ids.get(f"error-{name}")
-    assert error is not None, f"no element id=error-{name}"
-    assert "hidden" in error.attrs, f"error-{name} should start hidden"
-    described = ids[f"field-{name}"].attrs.get("aria-describedby", "").split()
-    assert f"error-{name}" in described, f"field-{name} is not aria-describedby error-{name}"
+    scan.linked_field(page_html("repairs"), "repair-form", name)
 
 
 def test_resident_urgencies_are_offered_with_their_response_times(page_html, hooks):

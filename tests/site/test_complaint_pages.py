@@ -69,15 +69,7 @@ def test_form_offers_every_topic_with_its_department(page_html):
 @pytest.mark.parametrize("name", FORM_FIELDS)
 def test_every_field_has_its_id_and_a_linked_error(page_html, name):
     page = page_html("complaints")
-    ids = scan.by_id(page)
-    assert f"field-{name}" in ids, f"no element id=field-{name}"
-    assert ids[f"field-{name}"].inside("form", id="complaint-form")
-    error = ids.get(f"error-{name}")
-    assert error is not None, f"no element id=error-{name}"
-    assert "hidden" in error.attrs, f"error-{name} should start hidden"
-    assert error.inside("form", id="complaint-form")
-    described = ids[f"field-{name}"].attrs.get("aria-describedby", "").split()
-    assert f"error-{name}" in described, f"field-{name} is not aria-describedby error-{name}"
+    scan.linked_field(page, "complaint-form", name)
     controls = {e.attrs.get("name") for e in _form(page) if e.tag in {"input", "select", "textarea"}}
     assert name in controls, f"no form control named {name}"
 

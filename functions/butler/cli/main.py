@@ -16,6 +16,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from butler.cli import commands, kinds, render
+from butler.cli import surveys as survey_commands
 from butler.cli.commands import OK, REFUSED, Context, UsageError
 from butler.cli.kinds import KINDS
 from butler.cli.zh_argparse import Formatter, chinese_argparse
@@ -37,7 +38,7 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 LOCAL_REGION = "ap-east-1"  # the local stack's region (infra/local.py); moto keeps tables per region
 STAFF_SOURCES = tuple(code for code in SOURCES if code != "resident_site")
 STAFF_PHOTO_KINDS = tuple(kind for kind in PHOTO_KINDS if kind != "resident")
-FILE_SOURCES = {code: label for code, label in COMPLAINT_SOURCES.items() if code != "resident_site"}
+FILE_SOURCES = {code: label for code, label in COMPLAINT_SOURCES.items() if code not in ("resident_site", "survey")}
 
 DESCRIPTION = (  # one paragraph: the help formatter wraps it
     "物业管家服务台员工工具：办理报修工单和咨询投诉建议的每一步，查看队列、房屋档案、部门待办和"
@@ -81,6 +82,8 @@ def _global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
     for kind in KINDS.values():
         group.add_argument(kind.table_option, dest=kind.table_dest, metavar="表名", default=default(None),
                            help=f"{kind.table_label}名（默认取环境变量 {kind.table_env}）")
+    group.add_argument("--surveys-table", metavar="表名", default=default(None),
+                       help="满意度调查数据表名（默认取环境变量 SURVEYS_TABLE）")
     group.add_argument("--endpoint-url", metavar="地址", default=default(None),
                        help="AWS 服务地址（DynamoDB 和照片存储），连接本地演示环境时使用，"
                             "例如 http://127.0.0.1:5000")
@@ -162,6 +165,7 @@ def build_parser(*workflows: Workflow, roster: Roster | None = None) -> argparse
 
     _add_report(command)
     _add_file(command)
+    survey_commands.add_commands(command)
     command("staff", "员工名册：工号、姓名、岗位", commands.staff)
 
     steps: dict[str, list[tuple[Workflow, Action]]] = {}
@@ -313,6 +317,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     settings = load_settings()
     tables = {kind.name: getattr(args, kind.table_dest) or getattr(settings, kind.table_setting)
               for kind in KINDS.values()}
+    tables["surveys"] = args.surveys_table or settings.surveys_table
     _connect(args.endpoint_url, args.region)
     ctx = Context(tables=tables, roster=roster, member=member, now=utc_now(), prog=PROG)
     try:

@@ -214,7 +214,7 @@ def _case_columns(case: Any, kind: CaseKind, now: datetime, with_contact: bool) 
     }
 
 
-def _csv(fields: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
+def csv_table(fields: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=fields)
     writer.writeheader()
@@ -225,7 +225,7 @@ def _csv(fields: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
 def csv_text(orders: Iterable[WorkOrder], now: datetime, *, with_contact: bool) -> str:
     """CSV with English column names; times in Shanghai time with offset; the contact's
     phone and name masked unless ``with_contact``."""
-    return _csv(CSV_FIELDS, ({
+    return csv_table(CSV_FIELDS, ({
         **_case_columns(order, REPAIR, now, with_contact),
         "category": order.category, "category_label": category(order.category).label,
         "emergency": "yes" if order.emergency else "no", "urgency": order.urgency,
@@ -237,7 +237,7 @@ def csv_text(orders: Iterable[WorkOrder], now: datetime, *, with_contact: bool) 
 
 def complaint_csv_text(cases: Iterable[ComplaintCase], now: datetime, *, with_contact: bool) -> str:
     """Like ``csv_text``, for inquiries, complaints and suggestions."""
-    return _csv(COMPLAINT_CSV_FIELDS, ({
+    return csv_table(COMPLAINT_CSV_FIELDS, ({
         **_case_columns(case, COMPLAINT, now, with_contact),
         "kind": case.kind, "kind_label": KINDS[case.kind],
         "topic": case.topic, "topic_label": topic(case.topic).label,

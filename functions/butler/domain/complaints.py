@@ -20,7 +20,7 @@ from butler.domain.timefmt import iso
 from butler.domain.workflow import Action, load_workflow
 
 KINDS = {"inquiry": "咨询", "complaint": "投诉", "suggestion": "建议"}
-SOURCES = {"resident_site": "业主网上提交", "phone": "电话登记", "visit": "到访登记"}
+SOURCES = {"resident_site": "业主网上提交", "phone": "电话登记", "visit": "到访登记", "survey": "满意度调查意见"}
 
 
 @dataclass(frozen=True)

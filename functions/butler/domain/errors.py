@@ -33,3 +33,24 @@ class NotPermitted(DomainError):
 class Conflict(DomainError):
     code = "CONFLICT"
     message = "记录已被他人修改，请刷新后重试。"
+
+
+# The quarterly survey.
+class InvitationUnknown(DomainError):
+    code = "INVITATION_UNKNOWN"
+    message = "邀请码不正确：请核对物业发放的邀请码（10 位字母和数字）。"
+
+
+class InvitationUsed(DomainError):
+    code = "INVITATION_USED"
+    message = "这个邀请码已经提交过问卷，每户每季度只能提交一次。感谢您的参与！"
+
+
+class CampaignClosed(DomainError):
+    code = "CAMPAIGN_CLOSED"
+    message = "本季度满意度调查已经结束，下个季度再请您评价。"
+
+
+class CampaignExists(Conflict):
+    code = "CAMPAIGN_EXISTS"
+    message = "这个季度的满意度调查已经开启过了。"

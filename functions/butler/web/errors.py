@@ -8,7 +8,16 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from butler.domain.errors import Conflict, DomainError, InvalidTransition, NotFound, NotPermitted
+from butler.domain.errors import (
+    CampaignClosed,
+    Conflict,
+    DomainError,
+    InvalidTransition,
+    InvitationUnknown,
+    InvitationUsed,
+    NotFound,
+    NotPermitted,
+)
 from butler.domain.photos import PhotoRefused
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -19,6 +28,9 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     InvalidTransition: 409,
     Conflict: 409,
     PhotoRefused: 422,
+    InvitationUnknown: 422,
+    InvitationUsed: 409,
+    CampaignClosed: 409,
 }
 
 # Chinese messages for pydantic's error types; custom validators carry their own.
@@ -56,7 +68,7 @@ def proxy_error(status: int, code: str, message: str) -> dict[str, Any]:
 
 
 def domain_error_response(error: DomainError) -> Response:
-    status = DOMAIN_STATUS.get(type(error), 422)
+    status = next((DOMAIN_STATUS[c] for c in type(error).__mro__ if c in DOMAIN_STATUS), 422)
     return error_response(status, error.code, error.message, error.fields)
 
 
@@ -75,9 +87,20 @@ def validation_error_response(errors: list[dict[str, Any]]) -> Response:
                 fields["_"] = error["msg"]
                 continue
             return error_response(400, "INVALID_BODY", "提交的内容格式不正确：应为一个 JSON 对象。")
-        name = loc[1] if loc[:1] == ["body"] and len(loc) > 1 else (loc[-1] if loc else "_")
+        name = _field_name(loc)
         fields.setdefault(name, field_message(kind, error))
     return error_response(422, "VALIDATION_FAILED", "有几项填写不正确，请按提示修改。", fields)
+
+
+TYPE_TAGS = {"str", "int", "bool", "float", "none"}
+
+
+def _field_name(loc: list[str]) -> str:
+    """``body.scores.reception`` → ``scores.reception``; pydantic's type tags left out."""
+    if loc[:1] != ["body"] or len(loc) < 2:
+        return loc[-1] if loc else "_"
+    parts = [p for p in loc[1:] if p not in TYPE_TAGS and "[" not in p]
+    return ".".join(parts) or "_"
 
 
 def field_message(kind: str, error: dict[str, Any]) -> str:
@@ -90,7 +113,7 @@ def field_message(kind: str, error: dict[str, Any]) -> str:
     if kind == "string_too_long":
         return f"不能超过 {ctx.get('max_length')} 个字。"
     if kind in ("greater_than_equal", "less_than_equal"):
-        return "请选择 1 到 5 分。" if error.get("loc", [""])[-1] == "rating" else "数值超出范围。"
+        return "请选择 1 到 5 分。" if ctx.get("ge") == 1 or ctx.get("le") == 5 else "数值超出范围。"
     return FIELD_MESSAGES.get(kind, "填写有误，请检查。")
 
 

@@ -37,7 +37,8 @@ def header(headers: dict[str, str] | None, name: str) -> str | None:
 
 def submit_once(key: str | None, request: dict[str, Any], create: Callable[[], dict[str, Any]],
                 *, settings: Settings, lambda_context: Any) -> dict[str, Any]:
-    """Run ``create`` once per key; ``create`` returns a JSON-able dict with a ``token``."""
+    """Run ``create`` once per key; ``create`` returns a JSON-able dict, sealed where it
+    carries a fresh ``token``."""
     if key is None:
         return create()
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
@@ -55,10 +56,10 @@ def submit_once(key: str | None, request: dict[str, Any], create: Callable[[], d
                          persistence_store=_persistence_layer(settings.idempotency_table))
     def create_sealed(submission: dict[str, Any]) -> dict[str, Any]:
         result = create()
-        return {**result, "token": seal(result["token"], key)}
+        return {**result, "token": seal(result["token"], key)} if "token" in result else result
 
     stored = create_sealed(submission={"key": key, "request": request})
-    return {**stored, "token": unseal(stored["token"], key)}
+    return {**stored, "token": unseal(stored["token"], key)} if "token" in stored else stored
 
 
 @lru_cache(maxsize=4)

@@ -4,11 +4,12 @@ from __future__ import annotations
 import re
 from typing import Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, field_validator
 from pydantic_core import PydanticCustomError
 
 from butler.domain.complaints import KINDS, TOPICS, ComplaintFiling
 from butler.domain.repairs import RepairReport, category_codes
+from butler.domain.surveys import AREAS, COMMENT_MAX, Answer
 
 CategoryCode = Literal[category_codes()]  # type: ignore[valid-type]
 KindCode = Literal[tuple(KINDS)]  # type: ignore[valid-type]
@@ -247,3 +248,32 @@ class NotSatisfiedIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     reason: str = Field(min_length=2, max_length=300, description="哪里还不满意")
+
+ScoresIn = create_model(  # one 1–5 score per service area, named by the area's code
+    "ScoresIn", __config__=ConfigDict(extra="forbid"),
+    **{a.code: (int, Field(ge=1, le=5, title=a.label, description=f"{a.label}：1（很不满意）到 5（非常满意）"))
+       for a in AREAS},
+)
+
+
+class SurveyIn(BaseModel):
+    """One household's answers to the quarterly satisfaction survey."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    code: str = Field(min_length=1, max_length=20, title="邀请码", description="物业发放的邀请码，例如 K7Q2M-XP9RT",
+                      repr=False)
+    scores: ScoresIn = Field(title="分项评分", description="每项服务 1–5 分")  # type: ignore[valid-type]
+    overall: int = Field(ge=1, le=5, title="总体满意度", description="1（很不满意）到 5（非常满意）")
+    recommend: bool = Field(title="是否愿意推荐", description="是否愿意向亲友推荐我们的物业服务")
+    comment: str = Field("", max_length=COMMENT_MAX, title="意见和建议", description="想对物业说的话（选填）")
+
+    def to_domain(self) -> Answer:
+        return Answer(scores=self.scores.model_dump(), overall=self.overall, recommend=self.recommend,
+                      comment=self.comment)
+
+
+class SurveyRecordedOut(BaseModel):
+    quarter: str = Field(description="调查所属季度，例如 2026Q4")
+    label: str = Field(description="季度的中文名称")
+    status: Literal["recorded"]

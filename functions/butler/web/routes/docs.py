@@ -14,13 +14,13 @@ VERSION = "1.0.0"
 
 def openapi_document() -> str:
     from butler.web.app import create_app
-    from butler.web.routes import complaints, repairs
+    from butler.web.routes import complaints, repairs, surveys
 
-    app = create_app(repairs.router, complaints.router)
+    app = create_app(repairs.router, complaints.router, surveys.router)
     return app.get_openapi_json_schema(
         title=TITLE,
         version=VERSION,
-        description="社区网站背后的服务台接口：报修，咨询、投诉和建议，以及进度查询。出错时返回 {\"error\": {code, message, fields}}。",
+        description="社区网站背后的服务台接口：报修，咨询、投诉和建议，进度查询，以及季度满意度调查。出错时返回 {\"error\": {code, message, fields}}。",
         security_schemes={"trackingToken": HTTPBearer(description="提交时返回的查询码")},
     )
 

@@ -1,14 +1,17 @@
 /*
- * Shared by the resident forms (repair-form.js: 报修, complaint-form.js: 投诉建议) and the
- * tracking page (track.js). Loaded before them on every page; defines window.Butler only.
- * Plain ES2017, no libraries, no inline handlers (CSP script-src 'self').
+ * Shared by the resident forms (repair-form.js: 报修, complaint-form.js: 投诉建议,
+ * survey-form.js: 满意度调查) and the tracking page (track.js). Loaded before them on every
+ * page; defines window.Butler only. Plain ES2017, no libraries, no inline handlers (CSP
+ * script-src 'self').
  *
- * - Butler.caseForm(form, options): a form that files a case with the API:
- *   client validation with Chinese messages next to the fields, the server's field
- *   messages (error.fields) shown the same way, one Idempotency-Key per distinct content
- *   (the same key for retries, a new one when the content changes or after a success),
- *   and the success panel: reference, private tracking link (#ref=...&token=..., the token
- *   only ever lives in the fragment) and the query code.
+ * - Butler.jsonForm(form, options): a form that POSTs JSON to the API: client validation
+ *   with Chinese messages next to the fields, the server's field messages (error.fields,
+ *   keyed by body path such as "scores.reception") shown the same way, one Idempotency-Key
+ *   per distinct content (the same key for retries, a new one when the content changes or
+ *   after a success), and the result panel in place of the form on success.
+ * - Butler.caseForm(form, options): a jsonForm that files a case; its result panel shows
+ *   the reference, the private tracking link (#ref=...&token=..., the token only ever
+ *   lives in the fragment) and the query code.
  * - Butler.reports: "my reports" on this device (localStorage), repairs (R-...) and
  *   complaints (C-...) in one list; the reference's prefix tells the kind.
  * - Small helpers: Beijing time, phone and unit normalisation, fragment links.
@@ -113,22 +116,24 @@
     },
   };
 
-  // ------------------------------------------------------------------ case forms
+  // ------------------------------------------------------------------ JSON forms
 
   /*
    * options:
-   *   api          POST endpoint, e.g. '/api/repairs'
-   *   fields       field names in page order (error placement, focus order, prefill)
+   *   api          POST endpoint, e.g. '/api/surveys'
+   *   fields       field names in page order (error placement, focus order, prefill); a
+   *                field's control is #field-<name>, its message #error-<name>
    *   submit       the submit button
-   *   result       the success panel (holds #result-reference, #result-token, #tracking-link)
-   *   noun         what is being filed, for messages: '报修'
-   *   duplicate    what a retry will not create twice: '两张报修单'
+   *   result       the success panel, shown in place of the form
+   *   noun         what is being sent, for messages: '答卷'
+   *   duplicate    what a retry will not create twice: '两份答卷'
    *   validate()   → {field: message}
    *   payload()    → the JSON body
-   *   onSuccess(data)  fill the form's own parts of the success panel
-   *   onReset()        after "file another": update dependent parts, focus the first field
+   *   accepted(data)   whether a 2xx body is the answer expected (else: "result uncertain")
+   *   onSuccess(data)  fill the success panel
+   *   onReset()        after "send another": update dependent parts, focus the first field
    */
-  function caseForm(form, options) {
+  function jsonForm(form, options) {
     const $ = (id) => document.getElementById(id);
     const fields = options.fields;
     const submitButton = options.submit;
@@ -274,12 +279,6 @@
 
     function showSuccess(data) {
       pending = { key: null, body: null };
-      reports.add(data.reference, data.token, data.created_at);
-      $('result-reference').textContent = data.reference;
-      $('result-token').textContent = data.token;
-      const link = $('tracking-link');
-      const base = (link.getAttribute('href') || '../track/').split('#')[0];
-      link.setAttribute('href', base + trackingFragment(data.reference, data.token));
       if (options.onSuccess) options.onSuccess(data);
       form.hidden = true;
       result.hidden = false;
@@ -319,7 +318,7 @@
       try { data = await response.json(); } catch (e) { data = null; }
       setSending(false);
 
-      if (response.ok && data && data.reference && data.token) {
+      if (response.ok && data && options.accepted(data)) {
         showSuccess(data);
         return;
       }
@@ -370,6 +369,29 @@
     };
   }
 
+  // ------------------------------------------------------------------ case forms
+
+  /*
+   * A jsonForm that files a case (options as jsonForm's, without accepted): the answer
+   * carries a reference and a token; the success panel holds #result-reference,
+   * #result-token and #tracking-link, and the case joins "my reports".
+   */
+  function caseForm(form, options) {
+    const $ = (id) => document.getElementById(id);
+    return jsonForm(form, Object.assign({}, options, {
+      accepted: (data) => Boolean(data.reference && data.token),
+      onSuccess: (data) => {
+        reports.add(data.reference, data.token, data.created_at);
+        $('result-reference').textContent = data.reference;
+        $('result-token').textContent = data.token;
+        const link = $('tracking-link');
+        const base = (link.getAttribute('href') || '../track/').split('#')[0];
+        link.setAttribute('href', base + trackingFragment(data.reference, data.token));
+        if (options.onSuccess) options.onSuccess(data);
+      },
+    }));
+  }
+
   window.Butler = Object.freeze({
     newKey: newKey,
     chars: chars,
@@ -381,6 +403,7 @@
     trackingFragment: trackingFragment,
     kindOf: kindOf,
     reports: Object.freeze(reports),
+    jsonForm: jsonForm,
     caseForm: caseForm,
     enhance: enhance,
   });

@@ -1,0 +1,148 @@
+"""The surveys table: campaigns, invitations (by the digest of their code) and responses.
+
+A response and the use of its invitation are written in one transaction, on the
+conditions that the invitation is unused and the campaign still open: two submissions
+with the same code at the same moment record one response.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Iterable, Iterator, Optional
+
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from butler.domain.errors import CampaignExists, Conflict, NotFound
+from butler.domain.surveys import AREA_CODES, Answer, Campaign, Invitation
+from butler.domain.timefmt import iso, parse_iso
+from butler.repository.models import CampaignItem, InvitationItem, ResponseItem, bound
+
+CAMPAIGN = "CAMPAIGN"
+CODE = "CODE"
+RESPONSE = "RESPONSE#"
+
+
+class SubmissionRaced(Exception):
+    """The transaction's conditions failed: the invitation was used or the campaign closed
+    in the meantime (the service reads both again to say which)."""
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    id: str  # the item's sort key without the prefix: <time>#<random>
+    answer: Answer
+    submitted_at: datetime
+    case_reference: Optional[str]
+
+
+def _campaign_key(quarter: str) -> str:
+    return f"{CAMPAIGN}#{quarter}"
+
+
+def _failed(error: Exception) -> bool:
+    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+class SurveyRepository:
+    def __init__(self, table_name: str):
+        self.campaigns = bound(CampaignItem, table_name)
+        self.invitations = bound(InvitationItem, table_name)
+        self.responses = bound(ResponseItem, table_name)
+
+    # ------------------------------------------------------------------ campaigns
+    def create_campaign(self, campaign: Campaign) -> None:
+        item = self.campaigns(_campaign_key(campaign.quarter), CAMPAIGN, quarter=campaign.quarter,
+                              opens_at=iso(campaign.opens_at), closes_at=iso(campaign.closes_at),
+                              invited=campaign.invited, opened_by=campaign.opened_by)
+        try:
+            item.save(condition=self.campaigns.pk.does_not_exist())
+        except PutError as error:
+            if _failed(error):
+                raise CampaignExists() from None
+            raise
+
+    def campaign(self, quarter: str) -> Optional[Campaign]:
+        try:
+            item = self.campaigns.get(_campaign_key(quarter), CAMPAIGN)
+        except DoesNotExist:
+            return None
+        return Campaign(item.quarter, parse_iso(item.opens_at), parse_iso(item.closes_at), int(item.invited),
+                        parse_iso(item.closed_at) if item.closed_at else None, item.opened_by)
+
+    def add_invited(self, quarter: str, count: int) -> None:
+        self.campaigns(_campaign_key(quarter), CAMPAIGN).update(
+            actions=[self.campaigns.invited.add(count)], condition=self.campaigns.pk.exists())
+
+    def close_campaign(self, quarter: str, now: datetime) -> None:
+        try:
+            self.campaigns(_campaign_key(quarter), CAMPAIGN).update(
+                actions=[self.campaigns.closed_at.set(iso(now))],
+                condition=self.campaigns.pk.exists() & self.campaigns.closed_at.does_not_exist())
+        except UpdateError as error:
+            if _failed(error):
+                raise NotFound("没有这个季度的调查，或者它已经结束。") from None
+            raise
+
+    # ------------------------------------------------------------------ invitations
+    def add_invitations(self, quarter: str, hashes_by_unit: Iterable[tuple[str, str]], now: datetime) -> int:
+        count = 0
+        with self.invitations.batch_write() as batch:
+            for unit, code_hash in hashes_by_unit:
+                batch.save(self.invitations(f"{CODE}#{code_hash}", CODE, quarter=quarter, unit=unit,
+                                            issued_at=iso(now)))
+                count += 1
+        return count
+
+    def invitation(self, code_hash: str) -> Optional[Invitation]:
+        try:
+            item = self.invitations.get(f"{CODE}#{code_hash}", CODE, consistent_read=True)
+        except DoesNotExist:
+            return None
+        return Invitation(code_hash, item.quarter, item.unit,
+                          parse_iso(item.used_at) if item.used_at else None, item.answer_digest or "")
+
+    # ------------------------------------------------------------------ responses
+    def record(self, invitation: Invitation, answer: Answer, digest: str, now: datetime) -> str:
+        """Mark the invitation used and store the answers, both or neither."""
+        response_id = f"{iso(now)}#{secrets.token_hex(4)}"
+        campaigns, invitations = self.campaigns, self.invitations
+        response = self.responses(_campaign_key(invitation.quarter), RESPONSE + response_id,
+                                  quarter=invitation.quarter, submitted_at=iso(now), overall=answer.overall,
+                                  recommend=answer.recommend, comment=answer.comment,
+                                  **{code: answer.scores[code] for code in AREA_CODES})
+        connection = campaigns._get_connection().connection
+        try:
+            with TransactWrite(connection=connection) as transaction:
+                transaction.condition_check(
+                    campaigns, _campaign_key(invitation.quarter), CAMPAIGN,
+                    condition=campaigns.closed_at.does_not_exist() & (campaigns.closes_at > iso(now)))
+                transaction.update(
+                    invitations(f"{CODE}#{invitation.code_hash}", CODE),
+                    actions=[invitations.used_at.set(iso(now)), invitations.answer_digest.set(digest)],
+                    condition=invitations.pk.exists() & invitations.used_at.does_not_exist())
+                transaction.save(response, condition=self.responses.pk.does_not_exist())
+        except TransactWriteError as error:
+            if getattr(error, "cause_response_code", None) == "TransactionCanceledException":
+                raise SubmissionRaced() from None
+            raise
+        return response_id
+
+    def responses_of(self, quarter: str) -> Iterator[StoredResponse]:
+        for item in self.responses.query(_campaign_key(quarter), self.responses.sk.startswith(RESPONSE)):
+            answer = Answer({code: int(getattr(item, code)) for code in AREA_CODES}, int(item.overall),
+                            bool(item.recommend), item.comment or "")
+            yield StoredResponse(item.sk.removeprefix(RESPONSE), answer, parse_iso(item.submitted_at),
+                                 item.case_reference)
+
+    def link_case(self, quarter: str, response_id: str, reference: str) -> None:
+        """Record the complaint case opened from a response's comment (once)."""
+        try:
+            self.responses(_campaign_key(quarter), RESPONSE + response_id).update(
+                actions=[self.responses.case_reference.set(reference)],
+                condition=self.responses.pk.exists() & self.responses.case_reference.does_not_exist())
+        except UpdateError as error:
+            if _failed(error):
+                raise Conflict("这条意见不存在，或者已经转成了工单。") from None
+            raise

@@ -1,0 +1,9 @@
+"""SurveysFunction: POST /api/surveys."""
+from aws_lambda_powertools import Logger
+
+from butler.web.app import create_app, lambda_entry
+from butler.web.routes import surveys
+
+logger = Logger()
+app = create_app(surveys.router)
+handler = surveys.metrics.log_metrics(lambda_entry(app, logger))
