@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from butler.cli import commands, kinds, render
+from butler.cli import commands, kinds, render, scorecard
 from butler.cli import surveys as survey_commands
 from butler.cli.commands import OK, REFUSED, Context, UsageError
 from butler.cli.kinds import KINDS
@@ -166,6 +166,7 @@ def build_parser(*workflows: Workflow, roster: Roster | None = None) -> argparse
     _add_report(command)
     _add_file(command)
     survey_commands.add_commands(command)
+    scorecard.add_command(command)
     command("staff", "员工名册：工号、姓名、岗位", commands.staff)
 
     steps: dict[str, list[tuple[Workflow, Action]]] = {}

@@ -153,6 +153,16 @@ class CaseRepository(Generic[C]):
     def overdue(self) -> list[C]:
         return [self._from_item(i) for i in self.model.overdue_index.query("overdue")]
 
+    def scan_all(self) -> Iterator[C]:
+        """Every case in the table, in no particular order.
+
+        A full Scan (every item, page by page): for staff reports run by hand, such as the
+        quarterly scorecards (``butler-staff scorecard``), never on a request path or in a
+        function. No function's role allows ``dynamodb:Scan``.
+        """
+        for item in self.model.scan():
+            yield self._from_item(item)
+
     def decode(self, image: dict[str, Any]) -> ConsoleImage[C]:
         """Read a stream image (DynamoDB JSON) the way the console left it."""
         item = self.model.from_raw_data(image)
