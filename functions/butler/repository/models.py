@@ -46,33 +46,32 @@ class StaffNoteAttribute(MapAttribute):
     text = UnicodeAttribute()
 
 
-def _index(name: str, hash_key: str, range_key: str, doc: str, *,
-           keys_only: bool = False) -> type[GlobalSecondaryIndex]:
+def _index(name: str, hash_key: str, range_key: str, *, keys_only: bool = False) -> type[GlobalSecondaryIndex]:
     """A global secondary index class keyed by two string attributes of the item."""
     meta = type("Meta", (), {"index_name": name,
                              "projection": KeysOnlyProjection() if keys_only else AllProjection()})
     return type(name.title().replace("-", ""), (GlobalSecondaryIndex,), {
-        "__doc__": doc, "Meta": meta,
-        hash_key: UnicodeAttribute(hash_key=True), range_key: UnicodeAttribute(range_key=True)})
+        "Meta": meta, hash_key: UnicodeAttribute(hash_key=True), range_key: UnicodeAttribute(range_key=True)})
 
 
-QueueIndex = _index("queue-by-created-at", "queue", "created_at",
-                    "Every case by status, oldest first (console: 新报修 = reported, 待验收 = completed).")
-TechnicianIndex = _index("technician-by-due", "technician_open", "next_due",
-                         "A technician's open jobs, nearest deadline first.")
-OpenIndex = _index("open-by-due", "due_queue", "next_due", keys_only=True, doc=(
-    'Everything with a running deadline (due_queue = "open"): what the overdue sweep reads.'))
-OverdueIndex = _index("overdue-by-due", "overdue", "next_due",
-                      'What the sweep found past its deadline (overdue = "overdue") and is still open.')
-UnitIndex = _index("unit-by-created-at", "unit", "created_at",
-                   "The house archive (房屋档案): every repair of one unit, oldest first.")
-LinkedIndex = _index("linked-by-primary", "primary_reference", "created_at", keys_only=True, doc=(
-    "Reports merged into one shared fault's work order (primary_reference = its reference)."))
-OwnerIndex = _index("owner-by-created-at", "owner_open", "created_at", (
-    "A first-contact owner's open cases (首问负责), oldest first; it includes the ones "
-    "waiting for the resident, which have no deadline of ours."))
-DepartmentIndex = _index("department-by-due", "department_open", "next_due",
-                         "Cases transferred to a department, promised reply first.")
+# Every case table. Queues by status, oldest first (console: 新报修 = reported, 待验收 =
+# completed); everything with a running deadline (due_queue = "open", what the overdue
+# sweep reads); what the sweep found past its deadline and is still open.
+QueueIndex = _index("queue-by-created-at", "queue", "created_at")
+OpenIndex = _index("open-by-due", "due_queue", "next_due", keys_only=True)
+OverdueIndex = _index("overdue-by-due", "overdue", "next_due")
+
+# Repairs. A technician's open jobs, nearest deadline first; the house archive (房屋档案):
+# every repair of one unit; reports merged into one shared fault's work order.
+TechnicianIndex = _index("technician-by-due", "technician_open", "next_due")
+UnitIndex = _index("unit-by-created-at", "unit", "created_at")
+LinkedIndex = _index("linked-by-primary", "primary_reference", "created_at", keys_only=True)
+
+# Inquiries, complaints and suggestions. A first-contact owner's open cases (首问负责),
+# including the ones waiting for the resident, which have no deadline of ours; cases
+# transferred to a department, promised reply first.
+OwnerIndex = _index("owner-by-created-at", "owner_open", "created_at")
+DepartmentIndex = _index("department-by-due", "department_open", "next_due")
 
 
 class PhotoAttribute(MapAttribute):

@@ -74,6 +74,20 @@
     return String(reference || '').charAt(0).toUpperCase() === 'C' ? 'complaint' : 'repair';
   }
 
+  // One request to the API: {response, data}, response null when the network failed,
+  // data null when the body is not JSON. Never cached, same-origin credentials only.
+  async function callApi(url, init) {
+    let response = null;
+    let data = null;
+    try {
+      response = await fetch(url, Object.assign({ cache: 'no-store', credentials: 'same-origin' }, init));
+    } catch (e) {
+      return { response: null, data: null };
+    }
+    try { data = await response.json(); } catch (e) { data = null; }
+    return { response: response, data: data };
+  }
+
   // ------------------------------------------------------------------ my reports
 
   const reports = {
@@ -299,24 +313,18 @@
       if (!pending.key || pending.body !== body) pending = { key: newKey(), body: body };
 
       setSending(true);
-      let response;
-      try {
-        response = await fetch(options.api, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json', 'Idempotency-Key': pending.key },
-          body: body,
-          credentials: 'same-origin',
-        });
-      } catch (e) {
-        setSending(false);
+      const { response, data } = await callApi(options.api, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Idempotency-Key': pending.key },
+        body: body,
+      });
+      setSending(false);
+      if (!response) {
         showFormError('网络连接失败，' + options.noun + '可能还没有送达。请检查网络后直接再点一次“' +
           submitLabel + '”：内容不变时重复提交是安全的，不会生成' + options.duplicate + '。', true);
         formError.focus();
         return;
       }
-      let data = null;
-      try { data = await response.json(); } catch (e) { data = null; }
-      setSending(false);
 
       if (response.ok && data && options.accepted(data)) {
         showSuccess(data);
@@ -402,6 +410,7 @@
     validUnit: validUnit,
     trackingFragment: trackingFragment,
     kindOf: kindOf,
+    callApi: callApi,
     reports: Object.freeze(reports),
     jsonForm: jsonForm,
     caseForm: caseForm,

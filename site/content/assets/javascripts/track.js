@@ -49,18 +49,12 @@
   // Repairs
   const actionsBox = $('resident-actions');
   const rateForm = $('rate-form');
-  const notFixedBox = $('not-fixed');
-  const notFixedForm = $('not-fixed-form');
-  const notFixedToggle = $('not-fixed-toggle');
-  const notFixedReason = $('not-fixed-reason');
+  const notFixed = sendBack('not-fixed', '/not-fixed', '哪里还没修好');
   const ratingComment = $('rating-comment');
   // Complaints
   const complaintBox = $('complaint-actions');
   const satisfiedForm = $('satisfied-form');
-  const notSatisfiedBox = $('not-satisfied');
-  const notSatisfiedForm = $('not-satisfied-form');
-  const notSatisfiedToggle = $('not-satisfied-toggle');
-  const notSatisfiedReason = $('not-satisfied-reason');
+  const notSatisfied = sendBack('not-satisfied', '/not-satisfied', '哪里不满意');
 
   function stepFieldsOf(list) {
     try {
@@ -199,23 +193,43 @@
     const canConfirm = complaint && offered('confirm_satisfied');
     const canObject = complaint && offered('not_satisfied');
     rateForm.hidden = !canRate;
-    notFixedBox.hidden = !canReport;
-    if (!canReport) openNotFixed(false);
+    notFixed.box.hidden = !canReport;
+    if (!canReport) notFixed.open(false);
     actionsBox.hidden = !(canRate || canReport);
     satisfiedForm.hidden = !canConfirm;
-    notSatisfiedBox.hidden = !canObject;
-    if (!canObject) openNotSatisfied(false);
+    notSatisfied.box.hidden = !canObject;
+    if (!canObject) notSatisfied.open(false);
     complaintBox.hidden = !(canConfirm || canObject);
   }
 
-  function openNotFixed(open) {
-    notFixedForm.hidden = !open;
-    notFixedToggle.setAttribute('aria-expanded', open ? 'true' : 'false');
-  }
-
-  function openNotSatisfied(open) {
-    notSatisfiedForm.hidden = !open;
-    notSatisfiedToggle.setAttribute('aria-expanded', open ? 'true' : 'false');
+  // "Not fixed" (repairs) and "not satisfied" (complaints): a toggle opens a form that
+  // sends the case back with a reason. Elements by id: NAME (the box), NAME-toggle,
+  // NAME-form (its data-done is the thank-you), NAME-reason, submit-NAME.
+  function sendBack(name, path, question) {
+    const box = $(name);
+    const form = $(name + '-form');
+    const toggle = $(name + '-toggle');
+    const reason = $(name + '-reason');
+    const open = (show) => {
+      form.hidden = !show;
+      toggle.setAttribute('aria-expanded', show ? 'true' : 'false');
+    };
+    toggle.addEventListener('click', () => {
+      const show = form.hidden;
+      open(show);
+      if (show) reason.focus();
+    });
+    form.noValidate = true;
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const text = reason.value.trim();
+      const problem = reasonProblem(text, question);
+      actionFieldError(reason.id, problem);
+      if (problem) { reason.focus(); return; }
+      postAction(path, { reason: text }, $('submit-' + name), { reason: reason.id }, form.dataset.done);
+    });
+    reason.addEventListener('input', () => actionFieldError(reason.id, ''));
+    return { box: box, form: form, open: open };
   }
 
   // id: an input's id, or the name of a fieldset "field-<id>" (rating, satisfaction).
@@ -244,9 +258,9 @@
 
   function resetActions() {
     clearActionMessages();
-    [rateForm, notFixedForm, satisfiedForm, notSatisfiedForm].forEach((f) => f.reset());
-    openNotFixed(false);
-    openNotSatisfied(false);
+    [rateForm, notFixed.form, satisfiedForm, notSatisfied.form].forEach((f) => f.reset());
+    notFixed.open(false);
+    notSatisfied.open(false);
   }
 
   function showActionError(message) {
@@ -257,9 +271,7 @@
 
   // The API's field names → the ids of the inputs they belong to.
   const RATE_FIELDS = { rating: 'rating', comment: 'rating-comment' };
-  const NOT_FIXED_FIELDS = { reason: 'not-fixed-reason' };
   const SATISFIED_FIELDS = { rating: 'satisfaction' };
-  const NOT_SATISFIED_FIELDS = { reason: 'not-satisfied-reason' };
 
   async function postAction(path, body, button, fieldIds, doneMessage) {
     if (posting || !current) return;
@@ -268,24 +280,11 @@
     clearActionMessages();
     const ref = current.ref;
     const token = current.token;
-    let response = null;
-    let data = null;
-    try {
-      response = await fetch(apiFor(ref) + encodeURIComponent(ref) + path, {
-        method: 'POST',
-        headers: {
-          Authorization: 'Bearer ' + token,
-          'Content-Type': 'application/json',
-          Accept: 'application/json',
-        },
-        body: JSON.stringify(body),
-        cache: 'no-store',
-        credentials: 'same-origin',
-      });
-      try { data = await response.json(); } catch (e) { data = null; }
-    } catch (e) {
-      response = null;
-    }
+    const { response, data } = await B.callApi(apiFor(ref) + encodeURIComponent(ref) + path, {
+      method: 'POST',
+      headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify(body),
+    });
     posting = false;
     button.disabled = false;
 
@@ -339,24 +338,7 @@
   rateForm.addEventListener('change', () => actionFieldError('rating', ''));
   ratingComment.addEventListener('input', () => actionFieldError('rating-comment', ''));
 
-  notFixedToggle.addEventListener('click', () => {
-    const open = notFixedForm.hidden;
-    openNotFixed(open);
-    if (open) notFixedReason.focus();
-  });
-  notFixedForm.noValidate = true;
-  notFixedForm.addEventListener('submit', (event) => {
-    event.preventDefault();
-    const reason = notFixedReason.value.trim();
-    const problem = reasonProblem(reason, '哪里还没修好');
-    actionFieldError('not-fixed-reason', problem);
-    if (problem) { notFixedReason.focus(); return; }
-    postAction('/not-fixed', { reason: reason }, $('submit-not-fixed'), NOT_FIXED_FIELDS,
-      '已收到您的反馈：工单已回到“维修中”，我们会重新安排维修。');
-  });
-  notFixedReason.addEventListener('input', () => actionFieldError('not-fixed-reason', ''));
-
-  // Complaints: "satisfied" (rating optional), "not satisfied".
+  // Complaints: "satisfied" (rating optional); "not satisfied" is sendBack() above.
   satisfiedForm.noValidate = true;
   satisfiedForm.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -366,22 +348,7 @@
   });
   satisfiedForm.addEventListener('change', () => actionFieldError('satisfaction', ''));
 
-  notSatisfiedToggle.addEventListener('click', () => {
-    const open = notSatisfiedForm.hidden;
-    openNotSatisfied(open);
-    if (open) notSatisfiedReason.focus();
-  });
-  notSatisfiedForm.noValidate = true;
-  notSatisfiedForm.addEventListener('submit', (event) => {
-    event.preventDefault();
-    const reason = notSatisfiedReason.value.trim();
-    const problem = reasonProblem(reason, '哪里不满意');
-    actionFieldError('not-satisfied-reason', problem);
-    if (problem) { notSatisfiedReason.focus(); return; }
-    postAction('/not-satisfied', { reason: reason }, $('submit-not-satisfied'), NOT_SATISFIED_FIELDS,
-      notSatisfiedForm.dataset.done);
-  });
-  notSatisfiedReason.addEventListener('input', () => actionFieldError('not-satisfied-reason', ''));
+
 
   // ------------------------------------------------------------------ rendering
 
@@ -500,18 +467,9 @@
     errorBox.hidden = true;
     loading.hidden = false;
     result.setAttribute('aria-busy', 'true');
-    let response;
-    let data = null;
-    try {
-      response = await fetch(apiFor(ref) + encodeURIComponent(ref), {
-        headers: { Authorization: 'Bearer ' + token, Accept: 'application/json' },
-        cache: 'no-store',
-        credentials: 'same-origin',
-      });
-      try { data = await response.json(); } catch (e) { data = null; }
-    } catch (e) {
-      response = null;
-    }
+    const { response, data } = await B.callApi(apiFor(ref) + encodeURIComponent(ref), {
+      headers: { Authorization: 'Bearer ' + token, Accept: 'application/json' },
+    });
     busy = false;
     loading.hidden = true;
     result.removeAttribute('aria-busy');
