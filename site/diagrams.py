@@ -280,7 +280,7 @@ def _assign_lanes(edges: list[Edge], inner_room, blocked_gaps: Iterable[int] = (
         done.append(edge)
 
 
-class _Canvas:
+class Canvas:
     """Collects the SVG pieces in drawing order: buses, arrows, boxes, labels."""
 
     def __init__(self, prefix: str) -> None:
@@ -318,8 +318,52 @@ class _Canvas:
         parts.append("</g>")
         self.labels.append("".join(parts))
 
+    def note(self, lines: Sequence[str], cx: float, cy: float, colour: str) -> None:
+        """Words among the labels that belong to no single arrow (e.g. inside a loop)."""
+        self.labels.append(_text(lines, cx, cy, EDGE_FONT, EDGE_LINE, COLOURS[colour]))
 
-def _rounded(points: list[tuple[float, float]]) -> str:
+    def start(self, first: Box) -> None:
+        """The start dot above the first box, with an arrow down into it."""
+        self.shapes.append(f'<circle cx="{_num(first.cx)}" cy="{_num(MARGIN + 5)}" r="5" '
+                           f'fill="{COLOURS["main"]}"/>')
+        self.arrow(f"M{_num(first.cx)},{_num(MARGIN + 10)} L{_num(first.cx)},{_num(first.y - 1)}", None, "main")
+
+    def box(self, box: Box) -> None:
+        """A state: a rounded box with its label; side states lighter, final ones bolder."""
+        fill = SIDE_FILL if box.side else SPINE_FILL
+        stroke = COLOURS["side"] if box.side else COLOURS["main"]
+        final = ' data-final="true"' if box.final else ""
+        dashed = ' stroke-dasharray="5 3"' if box.side and not box.final else ""
+        self.shapes.append(
+            f'<g class="wf-state" data-state="{escape(box.code)}"{final}>'
+            f'<rect x="{_num(box.x)}" y="{_num(box.y)}" width="{_num(box.w)}" height="{_num(box.h)}" '
+            f'rx="8" fill="{fill}" stroke="{stroke}" stroke-width="{3 if box.final else 1.5}"{dashed}/>'
+            + _text(box.lines, box.cx, box.cy, STATE_FONT, STATE_LINE, TEXT, bold=not box.side)
+            + "</g>")
+
+    def svg(self, width: float, height: float, title: str, desc: str, data: str = "") -> str:
+        """The finished drawing: an accessible, scalable ``<svg>`` (``data``: extra attributes)."""
+        prefix = self.prefix
+        markers = "".join(
+            f'<marker id="{prefix}-arrow-{name}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" '
+            f'markerHeight="6" markerUnits="strokeWidth" orient="auto">'
+            f'<path d="M0,0 L10,5 L0,10 z" fill="{colour}"/></marker>'
+            for name, colour in COLOURS.items())
+        return (
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="workflow-diagram__svg" id="{prefix}" '
+            f'viewBox="0 0 {_num(width)} {_num(height)}" width="{_num(width)}" height="{_num(height)}" '
+            f'role="img" aria-labelledby="{prefix}-title {prefix}-desc"{data}>'
+            f'<title id="{prefix}-title">{escape(title)}</title>'
+            f'<desc id="{prefix}-desc">{escape(desc)}</desc>'
+            f"<defs>{markers}</defs>"
+            f'<g class="wf-edges">{"".join(self.under)}{"".join(self.paths)}</g>'
+            f'<g class="wf-states">{"".join(self.shapes)}</g>'
+            f'<g class="wf-labels">{"".join(self.labels)}</g>'
+            "</svg>"
+        )
+
+
+def rounded(points: list[tuple[float, float]]) -> str:
     """A polyline with rounded corners: the curved arrows at the sides."""
     d = [f"M{_num(points[0][0])},{_num(points[0][1])}"]
     for (x0, y0), (x1, y1), (x2, y2) in zip(points, points[1:], points[2:]):
@@ -512,7 +556,7 @@ def render(workflow, *, title: str, spine: Sequence[str] | None = None,
         return port_y.get((code, where, id(edge)), boxes[code].cy)
 
     # --- draw the edges
-    canvas = _Canvas(prefix)
+    canvas = Canvas(prefix)
     for edge in edges:
         target = boxes[edge.target]
         source = boxes[edge.sources[0]]
@@ -528,7 +572,7 @@ def render(workflow, *, title: str, spine: Sequence[str] | None = None,
             end = x0 - 1 if left else x0 + 1
             y0, y1 = py(source.code, "left" if left else "right", edge), py(
                 target.code, "left" if left else "right", edge)
-            canvas.arrow(_rounded([(x0, y0), (lane, y0), (lane, y1), (end, y1)]), edge, colour)
+            canvas.arrow(rounded([(x0, y0), (lane, y0), (lane, y1), (end, y1)]), edge, colour)
             canvas.label(edge, (lane + x0) / 2, gap_centre(edge.label_row), colour, halo=False)
         elif edge.kind == "to_side":
             ty = py(target.code, "left", edge)
@@ -556,7 +600,7 @@ def render(workflow, *, title: str, spine: Sequence[str] | None = None,
             lane = far_x0 + edge.lane_x
             y0 = py(source.code, "right", edge)
             ty = py(target.code, "right", edge)
-            canvas.arrow(_rounded([(source.right, y0), (lane, y0), (lane, ty), (target.right + 1, ty)]),
+            canvas.arrow(rounded([(source.right, y0), (lane, y0), (lane, ty), (target.right + 1, ty)]),
                          edge, "side")
             canvas.label(edge, lane - 4, gap_centre(edge.label_row), "side", anchor="end")
         else:  # between two side states: straight, between the nearest sides
@@ -571,22 +615,9 @@ def render(workflow, *, title: str, spine: Sequence[str] | None = None,
             canvas.label(edge, (x0 + x1) / 2, (y0 + y1) / 2, "side")
 
     # --- the start marker and the boxes
-    first = boxes[spine[0]]
-    canvas.shapes.append(f'<circle cx="{_num(first.cx)}" cy="{_num(MARGIN + 5)}" r="5" '
-                         f'fill="{COLOURS["main"]}"/>')
-    canvas.arrow(f"M{_num(first.cx)},{_num(MARGIN + 10)} L{_num(first.cx)},{_num(first.y - 1)}", None, "main")
+    canvas.start(boxes[spine[0]])
     for state in workflow.states:
-        box = boxes[state.code]
-        fill = SIDE_FILL if box.side else SPINE_FILL
-        stroke = COLOURS["side"] if box.side else COLOURS["main"]
-        final = ' data-final="true"' if box.final else ""
-        dashed = ' stroke-dasharray="5 3"' if box.side and not box.final else ""
-        canvas.shapes.append(
-            f'<g class="wf-state" data-state="{escape(box.code)}"{final}>'
-            f'<rect x="{_num(box.x)}" y="{_num(box.y)}" width="{_num(box.w)}" height="{_num(box.h)}" '
-            f'rx="8" fill="{fill}" stroke="{stroke}" stroke-width="{3 if box.final else 1.5}"{dashed}/>'
-            + _text(box.lines, box.cx, box.cy, STATE_FONT, STATE_LINE, TEXT, bold=not box.side)
-            + "</g>")
+        canvas.box(boxes[state.code])
 
     # --- size and words
     width = max([side_r, spine_r] + [far_x0 + e.lane_x for e in far]
@@ -597,23 +628,7 @@ def render(workflow, *, title: str, spine: Sequence[str] | None = None,
     if others:
         desc += f"旁边的状态：{'、'.join(others)}。"
     desc += "每个箭头旁写着对应的步骤；各步骤的说明见图下的表格。"
-    markers = "".join(
-        f'<marker id="{prefix}-arrow-{name}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" '
-        f'markerHeight="6" markerUnits="strokeWidth" orient="auto">'
-        f'<path d="M0,0 L10,5 L0,10 z" fill="{colour}"/></marker>'
-        for name, colour in COLOURS.items())
-    svg = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="workflow-diagram__svg" id="{prefix}" '
-        f'viewBox="0 0 {_num(width)} {_num(height)}" width="{_num(width)}" height="{_num(height)}" '
-        f'role="img" aria-labelledby="{prefix}-title {prefix}-desc" data-workflow="{escape(workflow.name)}">'
-        f'<title id="{prefix}-title">{escape(title)}</title>'
-        f'<desc id="{prefix}-desc">{escape(desc)}</desc>'
-        f"<defs>{markers}</defs>"
-        f'<g class="wf-edges">{"".join(canvas.under)}{"".join(canvas.paths)}</g>'
-        f'<g class="wf-states">{"".join(canvas.shapes)}</g>'
-        f'<g class="wf-labels">{"".join(canvas.labels)}</g>'
-        "</svg>"
-    )
+    svg = canvas.svg(width, height, title, desc, f' data-workflow="{escape(workflow.name)}"')
     return Diagram(svg, tuple(spine), tuple(omitted), width, height)
 
 
@@ -621,7 +636,7 @@ def _sign(value: float) -> float:
     return (value > 0) - (value < 0)
 
 
-def _level_label(canvas: _Canvas, edge: Edge, x_left: float, x_right: float, y: float,
+def _level_label(canvas: Canvas, edge: Edge, x_left: float, x_right: float, y: float,
                  rank: tuple[int, int], height: float) -> None:
     """Label a horizontal arrow: above it, or below when it is the lower of several."""
     index, count = rank

@@ -23,6 +23,27 @@ PAGES = {
     "process": "service/repair-process/index.html",
     "complaint_process": "service/complaint-process/index.html",
     "standards": "service/standards/index.html",
+    # the service charter (site/charter.py, tests/site/test_charter.py)
+    "charter": "charter/index.html",
+    "charter_goals": "charter/goals/index.html",
+    "charter_services": "charter/services/index.html",
+    "charter_processes": "charter/processes/index.html",
+    "charter_staffing": "charter/staffing/index.html",
+    "charter_quality": "charter/quality/index.html",
+    "charter_emergency": "charter/emergency/index.html",
+    "charter_budget": "charter/budget/index.html",
+    "charter_commitments": "charter/commitments/index.html",
+    "events": "events/index.html",
+    "event": "events/fire-drill/index.html",  # one generated event page
+    # the bulletin board (site/notices.py): the list, a category, an archive, a notice
+    "notices": "notices/index.html",
+    "notices_category": "notices/category/outages/index.html",
+    "notices_archive": "notices/archive/2026/index.html",
+    "notice": "notices/2026/11/22/winter-pipe-protection/index.html",
+    # an emergency plan and the QR posters (site/emergency_hooks.py)
+    "emergency_plan": "emergency/fire/index.html",
+    "posters": "posters/index.html",
+    "poster": "posters/building-3/index.html",
 }
 
 

@@ -175,6 +175,7 @@ _FETCHING = {
     "embed": ("src",),
     "object": ("data",),
 }
+_NAMING_RELS = {"canonical", "alternate"}  # with site_url set, these carry absolute URLs
 _EXTERNAL = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:)?//", re.I)  # http://, https://, //host
 _CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+)""", re.I)
 _CSS_IMPORT = re.compile(r"""@import\s+(?:url\()?\s*['"]?([^'")\s;]+)""", re.I)
@@ -184,6 +185,9 @@ def third_party_html(html: str) -> list[str]:
     """Every src/href of a fetching element that points at another host."""
     found = []
     for element in elements(html):
+        rels = set(element.attrs.get("rel", "").lower().split())
+        if element.tag == "link" and rels and rels <= _NAMING_RELS:
+            continue  # <link rel=canonical|alternate> names an address; nothing fetches it
         for attribute in _FETCHING.get(element.tag, ()):
             value = element.attrs.get(attribute, "")
             if value and _EXTERNAL.match(value):

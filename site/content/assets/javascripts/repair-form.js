@@ -6,6 +6,8 @@
  * repairs have:
  *
  * - Prefills fields from the query string or the fragment (?location_type=public&location=...).
+ *   A QR poster's #location=3号楼2单元电梯 (optionally &type=public) means a public area:
+ *   公共区域 is selected, and the fragment is then removed from the address bar.
  * - Shows the "call now" box first when an emergency category is chosen.
  * - Home or public area: the unit or the exact place is required.
  * - Photos: shrunk on the phone and uploaded after the report is filed.
@@ -214,7 +216,20 @@ window.Butler.enhance('repair-form', (form, B) => {
     onReset: onReset,
   });
 
+  // A QR poster (site/posters.py) opens #location=...: a public area, unless the link
+  // says otherwise. The fragment has done its job: drop it so a reload starts clean.
+  function prefillFromPoster() {
+    const hash = window.location.hash.replace(/^#/, '');
+    if (hash.indexOf('=') < 0) return;
+    const params = new URLSearchParams(hash);
+    if (params.get('type') === 'public' || (params.has('location') && !params.has('location_type'))) {
+      $('field-location_type-public').checked = true;
+    }
+    window.history.replaceState(null, '', window.location.pathname + window.location.search);
+  }
+
   ctl.prefill();
+  prefillFromPoster();
   updateCategory();
   updateLocation();
   updateCount();
