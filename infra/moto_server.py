@@ -17,6 +17,17 @@ import threading
 
 _lock = threading.RLock()
 _patched = False
+_listeners: list = []  # callables told the name of every DynamoDB action served
+
+
+def listen(listener) -> None:
+    """Tell ``listener(action)`` the name of every DynamoDB request from now on (tests count
+    requests per operation); ``unlisten`` stops it."""
+    _listeners.append(listener)
+
+
+def unlisten(listener) -> None:
+    _listeners.remove(listener)
 
 
 def _atomic_dynamodb() -> None:
@@ -29,6 +40,8 @@ def _atomic_dynamodb() -> None:
 
     def call_action(self):  # one DynamoDB request at a time, like the real service per item
         with _lock:
+            for listener in list(_listeners):
+                listener(self._get_action())
             return unlocked(self)
 
     DynamoHandler.call_action = call_action
