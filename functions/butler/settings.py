@@ -1,12 +1,15 @@
-"""Settings come from the environment (set by template.yaml), read at call time."""
+"""Settings come from the environment (set by template.yaml), read at call time.
+
+A plain dataclass: functions that do not validate requests should not pay for importing
+pydantic at a cold start (docs/cold-start.md)."""
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
-from pydantic import BaseModel
 
-
-class Settings(BaseModel):
+@dataclass(frozen=True)
+class Settings:
     """Each function gets only the variables it needs; a missing table name fails at use."""
 
     repairs_table: str = ""
@@ -21,7 +24,7 @@ class Settings(BaseModel):
 
 def load_settings() -> Settings:
     env = os.environ
-    values = {
+    values: dict[str, object] = {
         "repairs_table": env.get("REPAIRS_TABLE", ""),
         "complaints_table": env.get("COMPLAINTS_TABLE", ""),
         "surveys_table": env.get("SURVEYS_TABLE", ""),
@@ -32,5 +35,5 @@ def load_settings() -> Settings:
     for key, name in (("idempotency_ttl_seconds", "IDEMPOTENCY_TTL_SECONDS"),
                       ("max_body_bytes", "MAX_BODY_BYTES")):
         if env.get(name):
-            values[key] = env[name]
+            values[key] = int(env[name])
     return Settings(**values)
