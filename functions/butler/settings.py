@@ -22,18 +22,23 @@ class Settings:
     max_body_bytes: int = 16 * 1024
 
 
+# Settings field → the environment variable template.yaml sets for it.
+ENVIRONMENT = {
+    "repairs_table": "REPAIRS_TABLE",
+    "complaints_table": "COMPLAINTS_TABLE",
+    "surveys_table": "SURVEYS_TABLE",
+    "idempotency_table": "IDEMPOTENCY_TABLE",
+    "alerts_topic_arn": "ALERTS_TOPIC_ARN",
+    "photos_bucket": "PHOTOS_BUCKET",
+    "idempotency_ttl_seconds": "IDEMPOTENCY_TTL_SECONDS",
+    "max_body_bytes": "MAX_BODY_BYTES",
+}
+
+
 def load_settings() -> Settings:
-    env = os.environ
-    values: dict[str, object] = {
-        "repairs_table": env.get("REPAIRS_TABLE", ""),
-        "complaints_table": env.get("COMPLAINTS_TABLE", ""),
-        "surveys_table": env.get("SURVEYS_TABLE", ""),
-        "idempotency_table": env.get("IDEMPOTENCY_TABLE", ""),
-        "alerts_topic_arn": env.get("ALERTS_TOPIC_ARN", ""),
-        "photos_bucket": env.get("PHOTOS_BUCKET", ""),
-    }
-    for key, name in (("idempotency_ttl_seconds", "IDEMPOTENCY_TTL_SECONDS"),
-                      ("max_body_bytes", "MAX_BODY_BYTES")):
-        if env.get(name):
-            values[key] = int(env[name])
+    values: dict[str, object] = {}
+    for field, variable in ENVIRONMENT.items():
+        raw = os.environ.get(variable)
+        if raw:
+            values[field] = int(raw) if isinstance(getattr(Settings, field), int) else raw
     return Settings(**values)
