@@ -6,20 +6,50 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 SITE_DIR := build/site
 NODE_TOOLS := node_modules/.installed
+# AWS SAM CLI in its own environment: it pins boto3 and friends differently from the functions.
+SAM_VENV := .venv-sam
+SAM_CLI := $(SAM_VENV)/.installed
+SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
+# Deployment: `make deploy STACK=cuihu REGION=ap-east-1 ALERT_EMAIL=duty@example.com`
+STACK ?= butler
+REGION ?= ap-east-1
+ALERT_EMAIL ?=
 
-.PHONY: dev test site lint system-deps venv clean
+.PHONY: dev test site lint validate deploy system-deps venv clean
 
 dev: venv site
 	PORT=$(PORT) $(BIN)/python -m infra.local
 
-test: venv system-deps $(NODE_TOOLS)
+test: venv system-deps $(NODE_TOOLS) $(SAM_CLI)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 site: venv
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 lint: venv
-	$(BIN)/cfn-lint template.yaml
+	$(BIN)/cfn-lint template.yaml infra/waf.yaml
+
+# What `sam deploy` would refuse, found before it runs (also checked by `make test`).
+validate: lint $(SAM_CLI)
+	$(SAM) validate --lint --region $(REGION)
+	$(SAM) validate --lint --template-file infra/waf.yaml --region us-east-1
+
+# Step by step in README.md ("Deploying"). Needs AWS credentials in the environment.
+deploy: validate site
+	$(SAM) deploy --template-file infra/waf.yaml --stack-name $(STACK)-waf --region us-east-1 \
+		--no-fail-on-empty-changeset
+	$(SAM) build --template-file template.yaml
+	$(SAM) deploy --stack-name $(STACK) --region $(REGION) --resolve-s3 --capabilities CAPABILITY_IAM \
+		--no-fail-on-empty-changeset --parameter-overrides \
+		AlertEmail="$(ALERT_EMAIL)" \
+		WebAclArn="$$($(BIN)/python -m infra.publish --stack $(STACK)-waf --region us-east-1 --output WebAclArn)"
+	$(BIN)/python -m infra.publish --stack $(STACK) --region $(REGION)
+
+$(SAM_CLI):
+	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install -qq --upgrade pip
+	$(SAM_VENV)/bin/python -m pip install -qq aws-sam-cli==1.170.0
+	touch $@
 
 venv: $(VENV)/.installed
 
@@ -48,4 +78,4 @@ $(NODE_TOOLS): package.json package-lock.json | system-deps
 	touch $@
 
 clean:
-	rm -rf build .pytest_cache
+	rm -rf build .pytest_cache .aws-sam

@@ -26,6 +26,15 @@ class DemoOrder:
     status: str
 
 
+_REPAIRED = (  # a repair from dispatch to the butler's acceptance
+    ("dispatch", "butler", "gj-li", {"technician": "wx-wang"}),
+    ("survey", "technician", "wx-wang", {"survey_plan": "现场检查后维修", "materials_planned": "常用配件"}),
+    ("start_repair", "technician", "wx-wang", {}),
+    ("complete", "technician", "wx-wang", {"work_done": "已修好并试用", "materials_used": "无",
+                                            "labour_minutes": 40}),
+    ("accept", "butler", "gj-li", {"accepted_by": "gj-li"}),
+)
+
 DEMO = (
     (RepairReport("plumbing", "卫生间洗手盆下水很慢，疑似堵塞。", "home", "3-2-1201", "卫生间",
                   "王先生（示例）", "13900000001", preferred_time="工作日晚上"),
@@ -39,6 +48,14 @@ DEMO = (
     (RepairReport("doors_windows", "单元门禁刷卡没反应。", "public", None, "1号楼1单元门禁",
                   "赵先生（示例）", "13900000003", urgency="urgent"),
      []),
+    # Closed more than a year ago (the third item: days ago): the anonymisation removes its
+    # contact details and the phone number in its description (docs/architecture.md, Data retention).
+    (RepairReport("plumbing", "厨房水龙头一直滴水，师傅来前请打 139 0000 0005。", "home", "2-1-502", "厨房",
+                  "周女士（示例）", "13900000005"),
+     [*_REPAIRED, ("archive", "butler", "gj-li", {})], 400),
+    # Closed last month: keeps them until the retention period is over.
+    (RepairReport("electrical", "卧室插座没电。", "home", "6-1-301", "卧室", "吴先生（示例）", "13900000006"),
+     [*_REPAIRED, ("archive", "butler", "gj-li", {})], 30),
 )
 
 
@@ -48,18 +65,24 @@ DEMO_CASES = (
      [("claim", "customer_service", "kf-zhang", {"owner": "kf-zhang"}),
       ("transfer", "customer_service", "kf-zhang", {"department": "security"})]),
     (ComplaintFiling("suggestion", "activities", "建议周末在中心花园办亲子读书会。"), []),
+    (ComplaintFiling("inquiry", "fees", "物业费可以按季度交吗？", "郑女士（示例）", "13900000007", "4-2-801"),
+     [("claim", "customer_service", "kf-zhang", {"owner": "kf-zhang"}),
+      ("answer", "customer_service", "kf-zhang", {"reply": "可以，在服务中心或网上缴费均可按季度交。"}),
+      ("close_after_follow_up", "customer_service", "kf-zhang", {"follow_up": "电话回访，业主已清楚"})], 400),
 )
 
 
 def load_demo(repo: CaseRepository, demo=None) -> list[DemoOrder]:
-    """Store the demo cases of ``repo``'s kind, each taken through its steps."""
+    """Store the demo cases of ``repo``'s kind, each taken through its steps (reported
+    ``days_ago``, the optional third item, or a few hours ago)."""
     loaded = []
     start = utc_now() - timedelta(hours=5)
     build = new_work_order if repo.kind is REPAIR else new_case
-    for number, (filing, steps) in enumerate(demo or (DEMO if repo.kind is REPAIR else DEMO_CASES)):
+    for number, (filing, steps, *days_ago) in enumerate(demo or (DEMO if repo.kind is REPAIR else DEMO_CASES)):
         token = identifiers.new_token()
+        reported = start - timedelta(days=days_ago[0]) if days_ago else start
         case = build(filing, reference=identifiers.new_reference(repo.kind.prefix),
-                     token_hash=identifiers.hash_token(token), now=start + timedelta(minutes=number))
+                     token_hash=identifiers.hash_token(token), now=reported + timedelta(minutes=number))
         for offset, (action, role, actor, values) in enumerate(steps, start=1):
             repo.kind.advance(case, action, role=role, actor=actor, values=values, roster=load_roster(),
                               now=case.created_at + timedelta(minutes=40 * offset))

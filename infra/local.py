@@ -19,6 +19,7 @@ import time
 import traceback
 import urllib.error
 import urllib.request
+from datetime import datetime, timezone
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -26,7 +27,7 @@ from typing import Any, Callable
 from urllib.parse import unquote, urlsplit
 
 from infra import apigw
-from infra.template import ROOT, functions, load_template, schedule_seconds, security_headers
+from infra.template import ROOT, functions, load_template, seconds_to_next_run, security_headers
 
 REGION = "ap-east-1"
 STACK_NAME = "butler-local"
@@ -88,8 +89,9 @@ class LocalStack:
         self._start_background(self._print_alerts, "alerts")
         for spec in self.specs:
             for schedule in spec.events_of("Schedule"):
-                seconds = self.schedule_every or schedule_seconds(schedule["Schedule"])
-                self._start_background(lambda s=spec, n=seconds: self._run_schedule(s.logical_id, n),
+                expression = schedule["Schedule"]
+                seconds_to_next_run(expression, datetime.now(timezone.utc))  # refuse what cannot run here
+                self._start_background(lambda s=spec, e=expression: self._run_schedule(s.logical_id, e),
                                        f"schedule-{spec.logical_id}")
 
         self._front = ThreadingHTTPServer((self.host, self.port), _FrontHandler)
@@ -126,14 +128,22 @@ class LocalStack:
                 print(f"ALERT: {message['Body']}", flush=True)
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
-    def _run_schedule(self, logical_id: str, seconds: int) -> None:
-        while not self._stopping.wait(seconds):
-            event = {"source": "aws.events", "detail-type": "Scheduled Event",
-                     "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "detail": {}}
-            try:
-                self.handler_for(logical_id)(event, apigw.FakeLambdaContext(function_name=logical_id))
-            except Exception:
-                traceback.print_exc()
+    def _run_schedule(self, logical_id: str, expression: str) -> None:
+        """EventBridge, locally: run at the schedule's times (a rate from the start, a cron
+        at its UTC times), or every ``schedule_every`` seconds when that is set."""
+        while not self._stopping.wait(self.schedule_every
+                                      or seconds_to_next_run(expression, datetime.now(timezone.utc))):
+            self._invoke_scheduled(logical_id)
+
+    def _invoke_scheduled(self, logical_id: str) -> None:
+        event = {"source": "aws.events", "detail-type": "Scheduled Event",
+                 "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "detail": {}}
+        timeout = next(s.timeout for s in self.specs if s.logical_id == logical_id)
+        try:
+            self.handler_for(logical_id)(event, apigw.FakeLambdaContext(function_name=logical_id,
+                                                                         timeout_ms=timeout * 1000))
+        except Exception:
+            traceback.print_exc()
 
     def stop(self) -> None:
         self._stopping.set()
@@ -158,6 +168,11 @@ class LocalStack:
         self.demo_orders = [*load_demo(WorkOrderRepository(os.environ["REPAIRS_TABLE"])),
                             *load_demo(ComplaintRepository(os.environ["COMPLAINTS_TABLE"]))]
         self.demo_survey_codes = load_demo_survey(SurveyRepository(os.environ["SURVEYS_TABLE"]), HOUSEHOLDS)
+        # The daily functions (cron schedules: the anonymisation of closed cases) would have
+        # run on the days the demo's old cases lived through: run them once now.
+        for spec in self.specs:
+            if any(s["Schedule"].startswith("cron(") for s in spec.events_of("Schedule")):
+                self._invoke_scheduled(spec.logical_id)
 
     # ------------------------------------------------------------------ API
     def handler_for(self, logical_id: str) -> Callable[[dict, Any], dict]:
@@ -292,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--site-dir", type=Path, default=ROOT / "build" / "site")
     parser.add_argument("--no-demo", action="store_true", help="start with empty tables")
     parser.add_argument("--schedule-every", type=int, metavar="SECONDS",
-                        help="run scheduled functions this often instead of the template's rate")
+                        help="run scheduled functions this often instead of the template's schedule")
     parser.add_argument("--stop-with-parent", action="store_true",
                         help="exit when the process that started this one goes away (tests)")
     args = parser.parse_args(argv)

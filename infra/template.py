@@ -5,6 +5,7 @@ Tests and the local stack take every table and route from here, never from a cop
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,7 @@ class FunctionSpec:
     environment: dict[str, Any] = field(default_factory=dict)
     routes: list[Route] = field(default_factory=list)
     events: dict[str, dict[str, Any]] = field(default_factory=dict)  # non-API event sources
+    timeout: int = 3  # seconds (the function's Timeout, else the Globals', else Lambda's default)
 
     def events_of(self, kind: str) -> list[dict[str, Any]]:
         return [e["Properties"] for e in self.events.values() if e.get("Type") == kind]
@@ -79,7 +81,8 @@ def functions(template: dict[str, Any]) -> list[FunctionSpec]:
     for logical_id, resource in resources(template, "AWS::Serverless::Function").items():
         props = resource["Properties"]
         env = {**global_env, **props.get("Environment", {}).get("Variables", {})}
-        spec = FunctionSpec(logical_id, props["Handler"], env)
+        spec = FunctionSpec(logical_id, props["Handler"], env, timeout=int(
+            props.get("Timeout", template.get("Globals", {}).get("Function", {}).get("Timeout", 3))))
         for name, event in props.get("Events", {}).items():
             if event.get("Type") == "Api":
                 spec.routes.append(Route(event["Properties"]["Method"].upper(),
@@ -95,6 +98,38 @@ def schedule_seconds(expression: str) -> int:
     number, unit = expression.removeprefix("rate(").removesuffix(")").split()
     return int(number) * {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600,
                           "day": 86400, "days": 86400}[unit]
+
+
+def seconds_to_next_run(expression: str, now: datetime) -> float:
+    """Seconds from ``now`` to the next run of a schedule: a ``rate(...)`` runs that long
+    after the previous run (the local stack starts the clock when it starts); a
+    ``cron(minutes hours day-of-month month day-of-week year)`` runs at its UTC times.
+
+    Locally, cron expressions may set minutes and hours (numbers, lists, ``*``); the
+    other fields must be ``*`` or ``?`` (every day). Anything else is refused rather than
+    run at the wrong time.
+    """
+    if expression.startswith("rate("):
+        return float(schedule_seconds(expression))
+    fields = expression.removeprefix("cron(").removesuffix(")").split()
+    if not expression.startswith("cron(") or len(fields) != 6 or any(f not in ("*", "?") for f in fields[2:]):
+        raise ValueError(f"schedule {expression!r} cannot run locally (daily cron or rate only)")
+    minutes, hours = (_cron_values(fields[0], 60), _cron_values(fields[1], 24))
+    moment = now.astimezone(timezone.utc).replace(second=0, microsecond=0)
+    for _ in range(24 * 60):  # the next matching minute is within a day
+        moment += timedelta(minutes=1)
+        if moment.minute in minutes and moment.hour in hours:
+            return (moment - now).total_seconds()
+    raise ValueError(f"schedule {expression!r} never runs")
+
+
+def _cron_values(field: str, size: int) -> set[int]:
+    if field == "*":
+        return set(range(size))
+    values = {int(value) for value in field.split(",")}
+    if not all(0 <= value < size for value in values):
+        raise ValueError(f"cron field {field!r} out of range")
+    return values
 
 
 def routes(template: dict[str, Any]) -> list[Route]:
@@ -140,6 +175,13 @@ def resolve(value: Any, refs: dict[str, str]) -> Any:
     return value
 
 
+def parameter_defaults(template: dict[str, Any]) -> dict[str, str]:
+    """Each parameter's default, as CloudFormation passes it on (text): what a stack
+    deployed without overrides, and the local stack, run with."""
+    return {name: str(spec["Default"]) for name, spec in template.get("Parameters", {}).items()
+            if "Default" in spec}
+
+
 def physical_table_names(template: dict[str, Any], stack_name: str) -> dict[str, str]:
     refs = {"AWS::StackName": stack_name}
     return {lid: resolve(props.get("TableName", f"{stack_name}-{lid}"), refs)
@@ -155,6 +197,7 @@ def function_environment(template: dict[str, Any], stack_name: str, region: str,
     that sets it (checked here).
     """
     refs = {"AWS::StackName": stack_name, "AWS::Region": region,
+            **parameter_defaults(template),
             **physical_table_names(template, stack_name), **(extra_refs or {})}
     merged: dict[str, str] = {}
     for spec in functions(template):

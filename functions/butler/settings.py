@@ -20,6 +20,7 @@ class Settings:
     photos_bucket: str = ""
     idempotency_ttl_seconds: int = 24 * 3600
     max_body_bytes: int = 16 * 1024
+    contact_retention_days: int = 365  # closed cases keep contact details this long (domain.retention)
 
 
 # Settings field → the environment variable template.yaml sets for it.
@@ -32,6 +33,7 @@ ENVIRONMENT = {
     "photos_bucket": "PHOTOS_BUCKET",
     "idempotency_ttl_seconds": "IDEMPOTENCY_TTL_SECONDS",
     "max_body_bytes": "MAX_BODY_BYTES",
+    "contact_retention_days": "CONTACT_RETENTION_DAYS",
 }
 
 

@@ -1,13 +1,15 @@
 """OverdueSweepFunction: on a schedule, marks repairs and complaints past their deadline and
-alerts staff once per breach."""
+alerts staff once per breach, then reports the open work per status and the overdue count
+to the staff dashboard (metrics OpenWork and OverdueWork, dimensions Kind and Status)."""
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from butler.domain.timefmt import parse_iso, utc_now
 from butler.notify import SnsNotifier
 from butler.repository.complaints import ComplaintRepository
 from butler.repository.work_orders import WorkOrderRepository
 from butler.services.alerts import sweep_overdue
+from butler.services.workload import Workload, workload
 from butler.settings import load_settings
 
 logger = Logger()
@@ -21,8 +23,21 @@ def handler(event, context):
     # A scheduled event carries the time it was due; the sweep judges deadlines against it.
     now = parse_iso(event["time"]) if isinstance(event, dict) and event.get("time") else utc_now()
     notifier = SnsNotifier(settings.alerts_topic_arn)
-    sent = [*sweep_overdue(WorkOrderRepository(settings.repairs_table), notifier, now),
-            *sweep_overdue(ComplaintRepository(settings.complaints_table), notifier, now)]
+    repos = (WorkOrderRepository(settings.repairs_table), ComplaintRepository(settings.complaints_table))
+    sent = [alert for repo in repos for alert in sweep_overdue(repo, notifier, now)]
     metrics.add_metric("OverdueAlerted", MetricUnit.Count, len(sent))
+    for repo in repos:
+        publish(workload(repo))
     logger.info("overdue sweep", extra={"alerted": len(sent)})
     return {"alerted": sent}
+
+
+def publish(load: Workload) -> None:
+    """One data point per open status (zeros too, so the dashboard's lines fall to zero)."""
+    for status, count in load.open_by_status.items():
+        with single_metric(name="OpenWork", unit=MetricUnit.Count, value=count,
+                           default_dimensions={"Kind": load.kind}) as metric:
+            metric.add_dimension("Status", status)
+    with single_metric(name="OverdueWork", unit=MetricUnit.Count, value=load.overdue,
+                       default_dimensions={"Kind": load.kind}):
+        pass

@@ -1,4 +1,5 @@
 """Emergencies alert staff at once; each missed deadline alerts exactly once."""
+import json
 from datetime import timedelta
 
 from butler.domain.timefmt import iso, parse_iso
@@ -85,3 +86,26 @@ def test_a_failed_publish_is_retried_by_the_next_run(api, monkeypatch, stream, a
 
     assert len(sweep(after)) == 1
     assert len(alerts.read()) == 1
+
+
+def test_each_sweep_reports_open_work_per_status_and_overdue_work_to_the_dashboard(api, stream, capsys):
+    from butler.domain.complaints import COMPLAINT_WORKFLOW
+    from butler.domain.repairs import REPAIR_WORKFLOW
+
+    late = report(api, category="doors_windows", urgency="urgent")
+    report(api, category="doors_windows", urgency="normal")
+    stream.drain()
+    capsys.readouterr()
+
+    sweep(parse_iso(late["respond_by"]) + timedelta(minutes=1))
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+
+    open_work = {(m["Kind"], m["Status"]): m["OpenWork"] for m in emitted if "OpenWork" in m}
+    overdue = {m["Kind"]: m["OverdueWork"] for m in emitted if "OverdueWork" in m}
+    expected = {("repair", s.code) for s in REPAIR_WORKFLOW.states if not s.final} | {
+        ("complaint", s.code) for s in COMPLAINT_WORKFLOW.states if not s.final}
+    assert set(open_work) == expected
+    assert open_work[("repair", "reported")] == [2.0]
+    assert sum(v[0] for v in open_work.values()) == 2
+    assert overdue == {"repair": [1.0], "complaint": [0.0]}
+    assert {m["_aws"]["CloudWatchMetrics"][0]["Namespace"] for m in emitted} == {"PropertyButler"}

@@ -2,6 +2,7 @@
 (without what moto cannot create, see infra.offline_deploy.NOT_CREATABLE), and read back
 through each service's API. What the stack holds must be what the code expects."""
 import importlib
+import json
 
 import boto3
 import pytest
@@ -105,8 +106,8 @@ def test_each_function_gets_the_environment_the_local_stack_runs_with(deployed, 
         assert set(variables) - POWERTOOLS <= set(ENVIRONMENT.values()), spec.logical_id
         assert variables["POWERTOOLS_SERVICE_NAME"] == spec.environment["POWERTOOLS_SERVICE_NAME"]
         for name, value in variables.items():
-            if name != "POWERTOOLS_SERVICE_NAME":
-                assert value == local[name], (spec.logical_id, name)
+            if name != "POWERTOOLS_SERVICE_NAME":  # str(): moto keeps a number parameter's type
+                assert str(value) == local[name], (spec.logical_id, name)
         if "ALERTS_TOPIC_ARN" in variables:
             assert variables["ALERTS_TOPIC_ARN"] in topics
         if "PHOTOS_BUCKET" in variables:
@@ -186,3 +187,15 @@ def test_the_alerts_topic_has_the_duty_mailbox_parameter(deployed):
     (subscription,) = [r for r in deployed.translated["Resources"].values() if r["Type"] == "AWS::SNS::Subscription"]
     assert subscription["Properties"]["Endpoint"] == {"Ref": "AlertEmail"}
     assert subscription["Condition"] == "HasAlertEmail"
+
+
+def test_the_staff_dashboard_names_the_deployed_functions_queues_and_alarms(deployed_functions, aws):
+    body = json.loads(aws("cloudwatch").get_dashboard(DashboardName=f"{STACK}-service-desk")["DashboardBody"])
+    lines = [line for widget in body["widgets"] for line in widget["properties"].get("metrics", [])]
+    functions_shown = {line[line.index("FunctionName") + 1] for line in lines if "FunctionName" in line}
+    alarms = [a for w in body["widgets"] if w["type"] == "alarm" for a in w["properties"]["alarms"]]
+
+    assert functions_shown == {config["FunctionName"] for config in deployed_functions.values()}
+    assert all(line[line.index("QueueName") + 1].startswith(f"{STACK}-") for line in lines if "QueueName" in line)
+    assert f"arn:aws:cloudwatch:{REGION}:123456789012:alarm:{STACK}-api-server-errors" in alarms
+    assert "${" not in json.dumps(body)

@@ -1,17 +1,24 @@
 """template.yaml is the source of truth: lint it, and check the code agrees with it."""
 import importlib
+import json
+import os
 import re
+import subprocess
 
 import pytest
 from cfnlint.api import lint_file
 
+from butler.domain.retention import DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS, MIN_RETENTION_DAYS
+from butler.domain.timefmt import parse_iso
 from butler.repository.models import MODELS_BY_TABLE_ENV
+from butler.settings import Settings
 from infra.template import (
     TEMPLATE_PATH,
     functions,
     load_template,
     resources,
     routes,
+    seconds_to_next_run,
     security_headers,
     tables,
 )
@@ -157,7 +164,83 @@ def test_every_function_gets_its_own_role_with_only_what_it_touches():
             assert isinstance(policy, dict) and "Statement" in policy, logical_id
 
 
+def _statements(logical_id):
+    for policy in TEMPLATE["Resources"][logical_id]["Properties"].get("Policies", []):
+        yield from policy.get("Statement", [])
+
+
+def _actions(statement):
+    return statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+
+
 def test_alerts_topic_reaches_the_functions_that_alert():
+    alerting = set()
     for spec in functions(TEMPLATE):
-        if spec.events_of("DynamoDB") or spec.events_of("Schedule"):
-            assert spec.environment["ALERTS_TOPIC_ARN"] == {"Ref": "AlertsTopic"}, spec.logical_id
+        publishes = any("sns:Publish" in _actions(s) for s in _statements(spec.logical_id))
+        if publishes:
+            alerting.add(spec.logical_id)
+        assert (spec.environment.get("ALERTS_TOPIC_ARN") == {"Ref": "AlertsTopic"}) == publishes, spec.logical_id
+
+    assert {"StaffEditGuardFunction", "OverdueSweepFunction"} <= alerting
+
+
+def test_the_anonymisation_runs_daily_and_touches_only_what_it_anonymises():
+    props = TEMPLATE["Resources"]["AnonymiseContactsFunction"]["Properties"]
+    (schedule,) = [e["Properties"]["Schedule"] for e in props["Events"].values() if e["Type"] == "Schedule"]
+    granted = {(action, json.dumps(statement["Resource"], sort_keys=True))
+               for statement in _statements("AnonymiseContactsFunction") for action in _actions(statement)}
+    indexes = {json.dumps(statement["Resource"]) for statement in _statements("AnonymiseContactsFunction")
+               if "dynamodb:Query" in _actions(statement)}
+    parameter = TEMPLATE["Parameters"]["ContactRetentionDays"]
+
+    assert schedule == "cron(0 19 * * ? *)"  # 03:00 in Beijing, once a day
+    assert props["Environment"]["Variables"]["CONTACT_RETENTION_DAYS"] == {"Ref": "ContactRetentionDays"}
+    assert (parameter["MinValue"], parameter["MaxValue"]) == (MIN_RETENTION_DAYS, MAX_RETENTION_DAYS)
+    assert parameter["Default"] == DEFAULT_RETENTION_DAYS == Settings().contact_retention_days
+    assert {action for action, _ in granted} == {"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query",
+                                                 "s3:DeleteObject", "sqs:SendMessage"}
+    assert indexes == {json.dumps([{"Fn::Sub": f"${{{table}.Arn}}/index/closed-with-contact"}
+                                   for table in ("RepairsTable", "ComplaintsTable")])}
+    assert ("s3:DeleteObject", json.dumps({"Fn::Sub": "${PhotosBucket.Arn}/photo-uploads/*"})) in granted
+    assert TEMPLATE["Resources"]["AnonymiseContactsFunctionLogs"]["Properties"]["RetentionInDays"] == 90
+
+
+def test_every_function_logs_to_its_own_group_with_a_retention():
+    groups = {r["Properties"]["LogGroupName"]["Fn::Sub"]: r["Properties"]["RetentionInDays"]
+              for r in resources(TEMPLATE, "AWS::Logs::LogGroup").values()}
+    for spec in functions(TEMPLATE):
+        assert groups.get(f"/aws/lambda/${{{spec.logical_id}}}"), spec.logical_id
+
+
+@pytest.mark.parametrize("expression, now, seconds", [
+    ("rate(5 minutes)", "2026-11-28T20:00:00Z", 300),
+    ("cron(0 19 * * ? *)", "2026-11-28T18:59:30Z", 30),  # 03:00 Beijing, later that UTC day
+    ("cron(0 19 * * ? *)", "2026-11-28T19:00:00Z", 86400),  # just ran: tomorrow
+    ("cron(30 1,13 * * ? *)", "2026-11-28T02:00:00Z", 11.5 * 3600),
+])
+def test_the_local_stack_runs_schedules_at_their_times(expression, now, seconds):
+    assert seconds_to_next_run(expression, parse_iso(now)) == seconds
+
+
+@pytest.mark.parametrize("expression", ["cron(0 19 1 * ? *)", "cron(0 19 ? * MON *)", "cron(0/5 * * * ? *)"])
+def test_a_schedule_the_local_stack_cannot_keep_is_refused(expression):
+    with pytest.raises(ValueError):
+        seconds_to_next_run(expression, parse_iso("2026-11-28T00:00:00Z"))
+
+
+def test_every_template_schedule_can_run_locally():
+    for spec in functions(TEMPLATE):
+        for schedule in spec.events_of("Schedule"):
+            assert seconds_to_next_run(schedule["Schedule"], parse_iso("2026-11-28T00:00:00Z")) > 0
+
+
+@pytest.mark.parametrize("template, region", [("template.yaml", "ap-east-1"), ("infra/waf.yaml", "us-east-1")])
+def test_sam_validate_lint_passes(template, region):
+    """The SAM CLI's own check (``make validate``), from its environment set up by ``make test``."""
+    root = TEMPLATE_PATH.parent
+    result = subprocess.run([str(root / ".venv-sam" / "bin" / "sam"), "validate", "--lint",
+                             "--template-file", template, "--region", region], cwd=root, capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "SAM_CLI_TELEMETRY": "0"})
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "is a valid SAM Template" in result.stdout + result.stderr

@@ -100,6 +100,9 @@ class CaseKind:
     # The deadline each status works towards: status → (the case's attribute, breach name).
     deadlines: Mapping[str, tuple[str, str]]
     protected: tuple[str, ...] = ()  # fields staff may not change in the console, besides the common ones
+    # The resident's personal data on the case, cleared once it has been closed for the
+    # retention period (butler.domain.retention); the rest is kept for statistics.
+    personal: tuple[str, ...] = ("contact_name", "contact_phone")
     after_step: Callable[[Any, Action, datetime], None] | None = None  # what a step changes beyond the record
 
     def next_due(self, case: Any) -> datetime | None:

@@ -120,6 +120,7 @@ class ComplaintCase:
     details: dict[str, Any] = field(default_factory=dict)
     alerted: set[str] = field(default_factory=set)
     version: int | None = None
+    anonymised_at: datetime | None = None  # when the contact details were removed (domain.retention)
 
     @property
     def owner(self) -> str | None:
@@ -164,6 +165,9 @@ COMPLAINT = CaseKind(
     deadlines={"submitted": ("respond_by", "response"), "received": ("respond_by", "response"),
                **{status: ("reply_by", "promised_reply") for status in REPLY_STATES}},
     protected=("respond_by", "reply_by", "kind", "topic", "reopen_count"),
+    # The unit of an inquiry or complaint points at the household (a repair's unit stays:
+    # the house archive is the unit's history).
+    personal=("contact_name", "contact_phone", "unit"),
     after_step=_after_step,
 )
 advance = COMPLAINT.advance

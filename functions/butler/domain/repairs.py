@@ -90,6 +90,7 @@ class WorkOrder:
     alerted: set[str] = field(default_factory=set)  # breaches and emergencies already alerted
     photos: list[dict] = field(default_factory=list)  # butler.domain.photos.Photo records
     version: int | None = None  # concurrency token of the stored copy (None: never stored)
+    anonymised_at: datetime | None = None  # when the contact details were removed (domain.retention)
 
     @property
     def emergency(self) -> bool:

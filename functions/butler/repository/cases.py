@@ -16,6 +16,7 @@ from typing import Any, Callable, ClassVar, Generic, Iterator, TypeVar
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
+from butler.domain import retention
 from butler.domain.cases import CaseKind, TimelineEntry, number_fields, step_fields
 from butler.domain.errors import Conflict
 from butler.domain.timefmt import iso, parse_iso, utc_now
@@ -82,6 +83,13 @@ class CaseRepository(Generic[C]):
             raise
         case.version = item.version
 
+    def withdraw(self, reference: str) -> None:
+        """Delete a case just added whose submission could not be recorded under its
+        idempotency key: the resident is told nothing was saved and sends it again. Within
+        the seconds since it was added, only the stream function's alert mark is expected
+        to have touched it, so the delete is unconditional."""
+        self.model(reference).delete(add_version_condition=False)
+
     def save(self, case: C, *, guard_message: str | None = None,
              expected_status: str | None = None) -> bool:
         """Replace the stored case if nobody wrote it since it was read.
@@ -134,6 +142,36 @@ class CaseRepository(Generic[C]):
         item = self.model.get(reference, consistent_read=True)
         item.update(actions=[self.model.alerted.delete({key})])
 
+    def anonymise(self, case: C, change: retention.Anonymisation, now: datetime, *,
+                  finished: bool) -> bool:
+        """Write ``change`` to ``case`` as read: only if nobody wrote it since, it is still
+        in the status it was read in and still awaits anonymisation, and its free text is
+        still what was read (a console correction meanwhile). ``finished`` also takes it
+        out of the ``closed-with-contact`` index (not while photo files are left to delete).
+        False if the case moved on; it is then left as it is."""
+        model = self.model
+        item = model(case.reference)
+        item.version = case.version  # PynamoDB adds "version unchanged" and bumps it
+        actions = [getattr(model, name).remove() if getattr(model, name).null else getattr(model, name).set("")
+                   for name in change.cleared]
+        actions += [getattr(model, name).set(cleaned) for name, (_, cleaned) in change.texts.items()]
+        actions.append(model.anonymised_at.set(model.anonymised_at | iso(now)))
+        if finished:
+            actions.append(model.contact_held.remove())
+        condition = model.contact_held.exists() & (model.status == change.status)
+        for name, (read, _) in change.texts.items():
+            condition &= getattr(model, name) == read
+        try:
+            item.update(actions=actions, condition=condition)
+        except UpdateError as error:
+            if _check_failed(error):
+                return False
+            raise
+        retention.apply(case, dataclasses.replace(change, photo_keys=()), now)
+        case.anonymised_at = parse_iso(item.anonymised_at)
+        case.version = item.version
+        return True
+
     # ------------------------------------------------------------------ reads
     def get(self, reference: str) -> C | None:
         try:
@@ -152,6 +190,21 @@ class CaseRepository(Generic[C]):
 
     def overdue(self) -> list[C]:
         return [self._from_item(i) for i in self.model.overdue_index.query("overdue")]
+
+    def closed_with_contact(self, closed_by: datetime, page_size: int = 100) -> Iterator[str]:
+        """References of closed cases still holding contact details that were closed at or
+        before ``closed_by``, oldest first, page by page (a Query on a sparse index)."""
+        for item in self.model.closed_index.query(retention.CONTACT_HELD,
+                                                  self.model.closed_at <= iso(closed_by),
+                                                  page_size=page_size):
+            yield item.reference
+
+    def count_in(self, status: str) -> int:
+        """Cases in one status: a counting Query on the queue index."""
+        return self.model.queue_index.count(status)
+
+    def count_overdue(self) -> int:
+        return self.model.overdue_index.count("overdue")
 
     def scan_all(self) -> Iterator[C]:
         """Every case in the table, in no particular order.
@@ -199,6 +252,8 @@ class CaseRepository(Generic[C]):
                 for e in case.timeline
             ],
             staff_notes=[StaffNoteAttribute(**note) for note in case.staff_notes],
+            closed_at=_stored(retention.closed_at(case, self.kind)),
+            contact_held=retention.CONTACT_HELD if retention.awaits_anonymisation(case, self.kind) else None,
         )
         values.update(self.derived(case))
         return self.model(**values)

@@ -60,6 +60,9 @@ def _index(name: str, hash_key: str, range_key: str, *, keys_only: bool = False)
 QueueIndex = _index("queue-by-created-at", "queue", "created_at")
 OpenIndex = _index("open-by-due", "due_queue", "next_due", keys_only=True)
 OverdueIndex = _index("overdue-by-due", "overdue", "next_due")
+# Closed cases still holding the resident's contact details (contact_held = "closed"), by
+# closing time: what the anonymisation reads (butler.domain.retention).
+ClosedIndex = _index("closed-with-contact", "contact_held", "closed_at", keys_only=True)
 
 # Repairs. A technician's open jobs, nearest deadline first; the house archive (房屋档案):
 # every repair of one unit; reports merged into one shared fault's work order.
@@ -114,11 +117,15 @@ class CaseItem(Model):
     resident_note = UnicodeAttribute(null=True)
     staff_note = UnicodeAttribute(null=True)
     guard_message = UnicodeAttribute(null=True)  # why the guard put an edit back, in Chinese
+    closed_at = UnicodeAttribute(null=True)  # when it reached a final state
+    contact_held = UnicodeAttribute(null=True)  # "closed" while closed and holding personal data
+    anonymised_at = UnicodeAttribute(null=True)  # when the personal data was removed
     version = VersionAttribute()
 
     queue_index = QueueIndex()
     open_index = OpenIndex()
     overdue_index = OverdueIndex()
+    closed_index = ClosedIndex()
 
 
 def _with_steps(workflow: Workflow) -> type[CaseItem]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from typing import Sequence
 from urllib.parse import urlsplit
 
 from butler.domain.photos import KEY_PREFIX, Photo
@@ -41,6 +42,15 @@ class PhotoStore:
         if len(data) != photo.size:
             raise ValueError("size differs from the photo record")
         _s3().put_object(Bucket=self.bucket, Key=photo.key, Body=data, ContentType=photo.content_type)
+
+    def delete(self, keys: Sequence[str]) -> None:
+        """Delete photo files (a missing one counts as deleted); raises if any is left."""
+        for start in range(0, len(keys), 1000):  # DeleteObjects takes up to 1,000 keys
+            batch = [{"Key": key} for key in keys[start:start + 1000]]
+            answer = _s3().delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
+            if answer.get("Errors"):
+                codes = sorted({error.get("Code", "?") for error in answer["Errors"]})
+                raise RuntimeError(f"{len(answer['Errors'])} photo files not deleted: {', '.join(codes)}")
 
     def _relative(self, url: str) -> str:
         parts = urlsplit(url)

@@ -4,8 +4,10 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from pynamodb.exceptions import UpdateError
+
 from butler.domain.repairs import REPAIR, WORK_STATES, WorkOrder
-from butler.repository.cases import CaseRepository, ConsoleImage, ReferenceTaken
+from butler.repository.cases import CaseRepository, ConsoleImage, ReferenceTaken, _check_failed
 from butler.repository.models import PhotoAttribute, WorkOrderItem, bound
 
 __all__ = ["WorkOrderRepository", "ConsoleImage", "ReferenceTaken"]
@@ -34,3 +36,20 @@ class WorkOrderRepository(CaseRepository[WorkOrder]):
 
     def linked_to(self, reference: str) -> list[str]:
         return [item.reference for item in self.model.linked_index.query(reference)]
+
+    def drop_photo_records(self, order: WorkOrder) -> bool:
+        """After an anonymisation deleted the photo files: drop their records and take the
+        order out of the ``closed-with-contact`` index, if nobody wrote it since."""
+        model = self.model
+        item = model(order.reference)
+        item.version = order.version
+        try:
+            item.update(actions=[model.photos.set([]), model.contact_held.remove()],
+                        condition=model.contact_held.exists() & (model.status == order.status))
+        except UpdateError as error:
+            if _check_failed(error):
+                return False
+            raise
+        order.photos = []
+        order.version = item.version
+        return True

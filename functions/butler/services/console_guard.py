@@ -21,7 +21,7 @@ from butler.services.cases import check_step
 
 # What a console edit may not change in any case: identity and history (each kind adds its
 # deadlines and their basis, CaseKind.protected).
-PROTECTED = ("token_hash", "timeline", "staff_notes", "created_at", "source", "alerted")
+PROTECTED = ("token_hash", "timeline", "staff_notes", "created_at", "source", "alerted", "anonymised_at")
 
 
 @dataclass(frozen=True)
