@@ -142,6 +142,21 @@ def test_wrong_token_and_unknown_reference_answer_the_same_404(api):
     assert wrong_token.json["error"]["code"] == "NOT_FOUND"
 
 
+def test_a_reference_too_long_for_any_record_answers_the_same_404(api):
+    # Found by the API fuzzer (docs/fuzzing.md): it was a 422 VALIDATION_FAILED, documented
+    # with powertools' default shape; the tracking page shows the 404's message.
+    created = report(api, home_report()).json
+    bearer = {"Authorization": f"Bearer {created['token']}"}
+
+    unknown = track(api, "R-ZZZZ-ZZZZ", created["token"])
+    too_long = track(api, "R-" + "Z" * 30, created["token"])
+    step = api.call("POST", "/api/repairs/" + "R" * 21 + "/not-fixed", json_body={"reason": "还在漏水"},
+                    headers={**JSON, **bearer})
+
+    assert unknown.status == too_long.status == step.status == 404
+    assert unknown.text == too_long.text == step.text
+
+
 def test_tracking_without_a_token_asks_for_one(api):
     created = report(api, home_report()).json
 
@@ -159,6 +174,7 @@ def test_tracking_without_a_token_asks_for_one(api):
     ("category=plumbing", "application/x-www-form-urlencoded", 415, "UNSUPPORTED_MEDIA_TYPE"),
     ("{}", "text/plain", 415, "UNSUPPORTED_MEDIA_TYPE"),
     ("{}", "application/json; charset=latin-1", 415, "UNSUPPORTED_MEDIA_TYPE"),
+    ('{"description": "坏'.encode("gbk") + b'"}', "application/json", 400, "INVALID_JSON"),  # not UTF-8
     ("{" + '"description": "' + "长" * 20000 + '"}', "application/json", 413, "PAYLOAD_TOO_LARGE"),
 ])
 def test_unreadable_requests_get_a_clear_error_and_write_nothing(api, dynamodb, stack, body,

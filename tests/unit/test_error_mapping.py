@@ -61,5 +61,18 @@ def test_body_size_is_counted_in_utf8_bytes():
     assert json.loads(refused["body"])["error"]["code"] == "PAYLOAD_TOO_LARGE"
 
 
+def test_a_body_that_is_not_utf8_is_invalid_json_not_a_crash():
+    # Found by the API fuzzer (docs/fuzzing.md): the resolver's own decoding raised → 500.
+    import base64
+
+    for raw in (b"\x01\xeaK\x9b^", b'{"reason": "\xff\xfe"}'):
+        refused = refuse_unreadable(post({"Content-Type": "application/json"},
+                                         base64.b64encode(raw).decode(), encoded=True), 1024)
+        assert refused["statusCode"] == 400
+        assert json.loads(refused["body"])["error"]["code"] == "INVALID_JSON"
+    assert refuse_unreadable(post({"Content-Type": "application/json"},
+                                  base64.b64encode('{"a": "字"}'.encode()).decode(), encoded=True), 1024) is None
+
+
 def test_reads_are_never_gated():
     assert refuse_unreadable({"httpMethod": "GET", "headers": {}}, 0) is None

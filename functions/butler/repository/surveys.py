@@ -41,6 +41,15 @@ def _campaign_key(quarter: str) -> str:
     return f"{CAMPAIGN}#{quarter}"
 
 
+def _raced(error: TransactWriteError) -> bool:
+    """The transaction was cancelled because a condition failed or another transaction was
+    writing the same item, not because DynamoDB throttled or failed one of its items."""
+    if getattr(error, "cause_response_code", None) != "TransactionCanceledException":
+        return False
+    codes = {reason.code for reason in error.cancellation_reasons if reason is not None}
+    return bool(codes & {"ConditionalCheckFailed", "TransactionConflict"})
+
+
 def _failed(error: Exception) -> bool:
     return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
 
@@ -124,9 +133,9 @@ class SurveyRepository:
                     condition=invitations.pk.exists() & invitations.used_at.does_not_exist())
                 transaction.save(response, condition=self.responses.pk.does_not_exist())
         except TransactWriteError as error:
-            if getattr(error, "cause_response_code", None) == "TransactionCanceledException":
+            if _raced(error):
                 raise SubmissionRaced() from None
-            raise
+            raise  # throttled or failed items: a storage error, retried by the resident
         return response_id
 
     def responses_of(self, quarter: str) -> Iterator[StoredResponse]:

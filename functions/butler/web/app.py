@@ -19,6 +19,7 @@ from pynamodb.exceptions import PynamoDBException
 from butler.domain.errors import DomainError
 from butler.settings import load_settings
 from butler.web.errors import (
+    RETRY_AFTER_SECONDS,
     ApiError,
     domain_error_response,
     error_response,
@@ -56,16 +57,25 @@ def create_app(*routers: Router) -> APIGatewayRestResolver:
 
     @app.exception_handler(IdempotencyAlreadyInProgressError)
     def _in_progress(_: Exception) -> Response:
-        return error_response(409, "REQUEST_IN_PROGRESS", "同一份提交正在处理中，请稍候几秒再试。")
+        return error_response(409, "REQUEST_IN_PROGRESS", "同一份提交正在处理中，请稍候几秒再试。",
+                              retry_after=RETRY_AFTER_SECONDS)
 
     @app.exception_handler(Exception)
     def _unexpected(error: Exception) -> Response:
-        if isinstance(error, (PynamoDBException, ClientError, BotoCoreError)) or _caused_by_storage(error):
-            logger.warning("storage unavailable", extra={"error_type": type(error).__name__})
-            return error_response(503, "SERVICE_UNAVAILABLE",
-                                  "服务暂时繁忙，您的内容没有保存，请稍后再试；重复提交不会产生重复记录。")
-        logger.exception("unexpected error", extra={"error_type": type(error).__name__})
-        return error_response(500, "INTERNAL_ERROR", "系统出现异常，请稍后再试或拨打服务热线。")
+        storage = _storage_error(error)
+        if storage is None:
+            logger.exception("unexpected error", extra={"error_type": type(error).__name__})
+            return error_response(500, "INTERNAL_ERROR", "系统出现异常，请稍后再试或拨打服务热线。")
+        code = _error_code(storage)
+        if code is None or code in TRANSIENT:
+            logger.warning("storage unavailable", extra={"error_type": type(error).__name__, "code": code})
+        else:  # a request DynamoDB refuses is a bug: keep the traceback (the resident still may retry)
+            logger.exception("storage request refused", extra={"error_type": type(error).__name__, "code": code})
+        reading = app.current_event.http_method in ("GET", "HEAD")
+        return error_response(503, "SERVICE_UNAVAILABLE",
+                              "服务暂时繁忙，请稍后刷新再试。" if reading else
+                              "服务暂时繁忙，您的内容没有保存，请稍后再试；重复提交不会产生重复记录。",
+                              retry_after=RETRY_AFTER_SECONDS)
 
     @app.not_found
     def _not_found(_: Exception) -> Response:
@@ -74,13 +84,30 @@ def create_app(*routers: Router) -> APIGatewayRestResolver:
     return app
 
 
-def _caused_by_storage(error: BaseException) -> bool:
-    cause = error.__cause__ or error.__context__
+# Storage error codes that say the service is busy or failing, not that the request is wrong.
+TRANSIENT = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
+             "InternalServerError", "ServiceUnavailable", "TransactionCanceledException",
+             "TransactionInProgressException", "LimitExceededException"}
+STORAGE_ERRORS = (PynamoDBException, ClientError, BotoCoreError)
+
+
+def _storage_error(error: BaseException) -> BaseException | None:
+    """The storage error behind ``error`` (itself or a cause), if any."""
+    cause: BaseException | None = error
     while cause is not None:
-        if isinstance(cause, (PynamoDBException, ClientError, BotoCoreError)):
-            return True
+        if isinstance(cause, STORAGE_ERRORS):
+            return cause
         cause = cause.__cause__ or cause.__context__
-    return False
+    return None
+
+
+def _error_code(error: BaseException) -> str | None:
+    """DynamoDB's error code; None for a connection or timeout error (no answer at all)."""
+    if isinstance(error, PynamoDBException):
+        return error.cause_response_code or (_error_code(error.cause) if error.cause else None)
+    if isinstance(error, ClientError):
+        return error.response.get("Error", {}).get("Code")
+    return None
 
 
 def lambda_entry(app: APIGatewayRestResolver, root_logger: Logger) -> Callable[[dict, Any], dict]:
@@ -109,8 +136,12 @@ def refuse_unreadable(event: dict, max_body_bytes: int) -> dict | None:
         return proxy_error(415, "UNSUPPORTED_MEDIA_TYPE",
                            "请以 JSON 格式提交（Content-Type: application/json; charset=utf-8）。")
     body = event.get("body") or ""
-    size = len(base64.b64decode(body)) if event.get("isBase64Encoded") else len(body.encode("utf-8"))
-    if size > max_body_bytes:
+    data = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode("utf-8", "surrogatepass")
+    if len(data) > max_body_bytes:
         return proxy_error(413, "PAYLOAD_TOO_LARGE",
                            f"提交的内容太大（上限 {max_body_bytes // 1024} KB），请精简描述后重试。")
+    try:  # JSON is UTF-8 text (RFC 8259); other bytes would crash the resolver's decoding
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return proxy_error(400, "INVALID_JSON", "提交的内容不是有效的 JSON，请检查后重试。")
     return None

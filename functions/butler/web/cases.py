@@ -23,13 +23,24 @@ READ_ERRORS = (401, 404, 503)
 STEP_ERRORS = (400, 401, 404, 409, 413, 415, 422, 503)
 
 
+# Every answer of the functions carries it (``lambda_entry``); API Gateway's own 429 does not.
+NO_STORE = {"Cache-Control": {"description": "API 的回答一律不缓存", "required": True,
+                              "schema": {"type": "string", "enum": ["no-store"]}}}
+# Every 503 SERVICE_UNAVAILABLE carries it, and a 409 REQUEST_IN_PROGRESS (app.py).
+RETRY_AFTER = {"Retry-After": {"description": "重试前建议等待的秒数；重试时沿用同一个 Idempotency-Key",
+                               "schema": {"type": "integer", "minimum": 1}}}
+
+
 def documented(summary: str, description: str, model: type, *, tags: list[str], errors: tuple[int, ...],
                status: int = 200, secured: bool = True) -> dict[str, Any]:
     """A route decorator's keyword arguments: how the OpenAPI document describes the route."""
-    from butler.web.schemas import error_responses
+    from butler.web.schemas import error_responses, throttled_response
 
-    responses = {status: {"description": summary, "content": {"application/json": {"model": model}}},
-                 **error_responses(*errors)}
+    answers = {status: {"description": summary, "content": {"application/json": {"model": model}}},
+               **error_responses(*errors)}
+    responses = {**{code: {**entry, "headers": {**NO_STORE, **(RETRY_AFTER if code in (409, 503) else {})}}
+                    for code, entry in answers.items()},
+                 **throttled_response()}
     return {"summary": summary, "description": description, "responses": responses, "tags": tags,
             **({"security": TRACKING_SECURITY} if secured else {})}
 
@@ -50,10 +61,12 @@ def json_response(body: Any, status: int = 200) -> Response:
     return Response(status_code=status, content_type=JSON_TYPE, body=json.dumps(body, ensure_ascii=False))
 
 
-def created_once(router: Router, request: dict, create: Callable[[], dict], settings: Settings) -> Response:
-    """201 with what ``create`` returns; a retry with the same Idempotency-Key gets the same."""
+def created_once(router: Router, request: dict, create: Callable[[], dict], settings: Settings,
+                 withdraw: Optional[Callable[[dict], None]] = None) -> Response:
+    """201 with what ``create`` returns; a retry with the same Idempotency-Key gets the same.
+    ``withdraw(created)`` undoes ``create`` when its result cannot be recorded under the key."""
     created = submit_once(idempotency_key(router.current_event.headers), request, create,
-                          settings=settings, lambda_context=router.lambda_context)
+                          settings=settings, lambda_context=router.lambda_context, withdraw=withdraw)
     return json_response(created, 201)
 
 

@@ -22,6 +22,11 @@ from butler.domain.photos import PhotoRefused
 
 JSON_TYPE = "application/json; charset=utf-8"
 
+# Seconds a client should wait before retrying after a 503 (storage unavailable) or a 409
+# REQUEST_IN_PROGRESS: the API functions' timeout (template.yaml, Globals). By then an
+# earlier attempt has ended and its idempotency record, if left in progress, has expired.
+RETRY_AFTER_SECONDS = 10
+
 DOMAIN_STATUS: dict[type[DomainError], int] = {
     NotFound: 404,
     NotPermitted: 403,
@@ -52,9 +57,10 @@ def error_body(code: str, message: str, fields: dict[str, str] | None = None) ->
 
 
 def error_response(status: int, code: str, message: str,
-                   fields: dict[str, str] | None = None) -> Response:
+                   fields: dict[str, str] | None = None, *, retry_after: int | None = None) -> Response:
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     return Response(status_code=status, content_type=JSON_TYPE,
-                    body=error_body(code, message, fields))
+                    body=error_body(code, message, fields), headers=headers)
 
 
 def proxy_error(status: int, code: str, message: str) -> dict[str, Any]:
@@ -73,9 +79,13 @@ def domain_error_response(error: DomainError) -> Response:
 
 
 def validation_error_response(errors: list[dict[str, Any]]) -> Response:
-    """Map pydantic/powertools validation errors to 400 (unreadable body) or 422 (fields)."""
+    """Map pydantic/powertools validation errors to 400 (unreadable body), 404 (a path
+    parameter no record can have) or 422 (fields)."""
     if any(error.get("type") == "json_invalid" for error in errors):
         return error_response(400, "INVALID_JSON", "提交的内容不是有效的 JSON，请检查后重试。")
+    if any(tuple(error.get("loc", ()))[:1] == ("path",) for error in errors):
+        # A malformed reference answers exactly like an unknown one (docs/architecture.md).
+        return domain_error_response(NotFound())
     fields: dict[str, str] = {}
     for error in errors:
         loc = [str(part) for part in error.get("loc", ())]

@@ -3,17 +3,35 @@
 The idempotency record is keyed by a hash of the client's ``Idempotency-Key`` and
 checks that a retry carries the same payload. The fresh tracking token in the stored
 result is sealed with the key, so the store never holds a usable token.
+
+A submission is three writes: the record "in progress", the submission itself, the record
+"completed" with the result. When one fails (DynamoDB throttling or errors outlasting the
+SDK's retries), nothing of the submission may stand half-done, or the retry with the same
+key would be refused (409 while the record is in progress) or, once it expires, file a
+second case:
+
+- the first write fails: nothing was written;
+- the submission fails: powertools deletes the record in progress; if that delete fails
+  too, the record expires with the Lambda's remaining time (the function timeout), and a
+  retry after ``Retry-After`` seconds goes through;
+- the completion fails: the case just filed is withdrawn (``withdraw``) and the record in
+  progress deleted, so that the retry files it once. Without ``withdraw`` (a survey answer:
+  the same answers sent again with the same code record nothing) the record is deleted and
+  the result returned, since it stands.
 """
 from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any, Callable, Optional
+
+from aws_lambda_powertools import Logger
 
 from butler.domain.identifiers import seal, unseal
 from butler.settings import Settings
 from butler.web.errors import ApiError
 
+logger = Logger(child=True)
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.:\-]{8,128}$")
 
 
@@ -36,12 +54,16 @@ def header(headers: dict[str, str] | None, name: str) -> str | None:
 
 
 def submit_once(key: str | None, request: dict[str, Any], create: Callable[[], dict[str, Any]],
-                *, settings: Settings, lambda_context: Any) -> dict[str, Any]:
+                *, settings: Settings, lambda_context: Any,
+                withdraw: Optional[Callable[[dict[str, Any]], None]] = None) -> dict[str, Any]:
     """Run ``create`` once per key; ``create`` returns a JSON-able dict, sealed where it
-    carries a fresh ``token``."""
+    carries a fresh ``token``. ``withdraw(result)`` undoes what ``create`` stored, for when
+    the result cannot be recorded under the key (see the module's note); without it,
+    ``create`` must be safe to run again."""
     if key is None:
         return create()
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyPersistenceLayerError
 
     config = IdempotencyConfig(
         event_key_jmespath="key",
@@ -52,13 +74,36 @@ def submit_once(key: str | None, request: dict[str, Any], create: Callable[[], d
     if lambda_context is not None:
         config.register_lambda_context(lambda_context)
 
-    @idempotent_function(data_keyword_argument="submission", config=config,
-                         persistence_store=_persistence_layer(settings.idempotency_table))
+    store = _persistence_layer(settings.idempotency_table)
+    created: list[dict[str, Any]] = []
+
+    @idempotent_function(data_keyword_argument="submission", config=config, persistence_store=store)
     def create_sealed(submission: dict[str, Any]) -> dict[str, Any]:
         result = create()
+        created.append(result)
         return {**result, "token": seal(result["token"], key)} if "token" in result else result
 
-    stored = create_sealed(submission={"key": key, "request": request})
+    submission = {"key": key, "request": request}
+    try:
+        stored = create_sealed(submission=submission)
+    except IdempotencyPersistenceLayerError as error:
+        if not created:  # nothing was filed (or powertools could not delete its record: it expires)
+            raise
+        # Filed, but the record could not be completed with the result (the only store
+        # error powertools raises once ``create`` has returned).
+        result = created[0]
+        if withdraw is None:  # it stands and may run again: free the key and answer
+            logger.warning("idempotency record not completed; the submission stands")
+            try:
+                store.delete_record(data=submission, exception=error)
+            except Exception:  # left in progress, it expires with the function's timeout
+                logger.warning("idempotency record left in progress")
+            return result
+        withdraw(result)  # nothing of it may stand: the retry files it once
+        logger.warning("submission withdrawn: its idempotency record could not be completed",
+                       extra={"reference": result.get("reference")})
+        store.delete_record(data=submission, exception=error)
+        raise
     return {**stored, "token": unseal(stored["token"], key)} if "token" in stored else stored
 
 

@@ -1,5 +1,8 @@
-"""Request and response models of the public API (they also generate the OpenAPI document)."""
-from __future__ import annotations
+"""Request and response models of the public API (they also generate the OpenAPI document).
+
+No ``from __future__ import annotations`` here: pydantic would compile every field's
+annotation from its text at import (about a hundred ``eval`` calls, a cold-start cost).
+"""
 
 import re
 from typing import Literal, Optional, Union
@@ -9,23 +12,44 @@ from pydantic_core import PydanticCustomError
 
 from butler.domain.complaints import KINDS, TOPICS, ComplaintFiling
 from butler.domain.repairs import RepairReport, category_codes
-from butler.domain.surveys import AREAS, COMMENT_MAX, Answer
+from butler.domain.surveys import AREAS, CODE_PATTERN, COMMENT_MAX, Answer
 
 CategoryCode = Literal[category_codes()]  # type: ignore[valid-type]
 KindCode = Literal[tuple(KINDS)]  # type: ignore[valid-type]
 TopicCode = Literal[tuple(t.code for t in TOPICS)]  # type: ignore[valid-type]
 
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
-LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+# [0-9], not \d: Python's \d also matches other scripts' digits (१२३), which no phone dials.
+MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+LANDLINE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}$")
 UNIT = re.compile(r"^[0-9A-Za-z]{1,4}-[0-9A-Za-z]{1,3}-[0-9A-Za-z]{2,6}$")
 DASHES = str.maketrans({"－": "-", "—": "-", "–": "-", "‐": "-", " ": ""})
+# The formats as the OpenAPI document states them (``json_schema_extra``: documented, not
+# enforced by pydantic; the validators below also accept spaces and other dashes).
+PHONE_PATTERN = f"^({MOBILE.pattern[1:-1]}|{LANDLINE.pattern[1:-1]})$"
+UNIT_PATTERN = UNIT.pattern
+
+
+class Schema(BaseModel):
+    """Every model of the API. ``defer_build``: pydantic builds a model's validator the first
+    time the model is used (a request it validates, the OpenAPI document), not at import, so
+    a cold start pays only for the models its request needs (docs/cold-start.md)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+def required_when(field: str, value: str, *required: str) -> dict:
+    """JSON Schema: when ``field`` is ``value``, ``required`` must be filled in."""
+    return {"if": {"properties": {field: {"const": value}}, "required": [field]},
+            "then": {"required": list(required),
+                     "properties": {name: {"type": "string", "minLength": 1} for name in required}}}
 
 
 def checked_unit(value: Optional[str]) -> Optional[str]:
-    value = (value or "").translate(DASHES).upper() or None
+    value = (value or "").translate(DASHES) or None
+    # Checked before upper-casing: "ß".upper() is "SS", which the pattern would let through.
     if value and not UNIT.match(value):
         raise PydanticCustomError("butler_unit_format", "房号格式为“栋-单元-房号”，例如 3-2-1201。")
-    return value
+    return value.upper() if value else value
 
 
 def checked_phone(value: str) -> str:
@@ -35,22 +59,25 @@ def checked_phone(value: str) -> str:
     return value
 
 
-class RepairReportIn(BaseModel):
+class RepairReportIn(Schema):
     """A repair report from the community site."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"allOf": [
+        required_when("location_type", "home", "unit"), required_when("location_type", "public", "location")]})
 
     category: CategoryCode = Field(title="报修类别", description="报修类别；紧急类别自动按紧急处理")
     urgency: Literal["normal", "urgent"] = Field("normal", title="紧急程度", description="一般或加急")
     location_type: Literal["home", "public"] = Field(title="户内或公共区域", description="home 户内，public 公共区域")
     unit: Optional[str] = Field(None, title="房号", max_length=20, validate_default=True,
-                                description="栋-单元-房号，例如 3-2-1201；户内报修必填")
+                                description="栋-单元-房号，例如 3-2-1201；户内报修必填",
+                                json_schema_extra={"pattern": UNIT_PATTERN})
     location: str = Field("", title="位置", max_length=100, validate_default=True,
                           description="公共区域的具体位置（必填），或户内的具体部位")
     description: str = Field(title="问题描述", min_length=5, max_length=500, description="问题描述")
     # repr=False: libraries log models at DEBUG; personal data stays out of those lines.
     contact_name: str = Field(title="联系人", min_length=1, max_length=20, description="联系人", repr=False)
-    contact_phone: str = Field(title="联系电话", max_length=20, description="联系电话", repr=False)
+    contact_phone: str = Field(title="联系电话", max_length=20, description="联系电话：手机号或固定电话", repr=False,
+                               json_schema_extra={"pattern": PHONE_PATTERN})
     preferred_time: str = Field("", title="方便上门时间", max_length=40, description="方便上门的时间")
 
     @field_validator("unit")
@@ -83,7 +110,7 @@ class RepairReportIn(BaseModel):
         )
 
 
-class CaseCreatedOut(BaseModel):
+class CaseCreatedOut(Schema):
     """What opening any kind of case answers."""
 
     reference: str = Field(description="编号，可电话报给客服")
@@ -99,14 +126,14 @@ class RepairCreatedOut(CaseCreatedOut):
     urgency: str
 
 
-class TimelineEntryOut(BaseModel):
+class TimelineEntryOut(Schema):
     at: str
     status: str
     status_label: str
     note: str
 
 
-class CaseViewOut(BaseModel):
+class CaseViewOut(Schema):
     """What a resident sees of any kind of case on the tracking page."""
 
     reference: str
@@ -135,25 +162,50 @@ class RepairViewOut(CaseViewOut):
     photos: Optional[list[dict[str, str]]] = Field(None, description="业主自己上传的照片（预签名查看地址）")
 
 
-class ErrorDetail(BaseModel):
+class ErrorDetail(Schema):
     code: str = Field(description="稳定的机器可读错误码")
     message: str = Field(description="给人看的中文说明")
     fields: dict[str, str] = Field(description="逐项的中文错误说明")
 
 
-class ErrorOut(BaseModel):
+class ErrorOut(Schema):
     error: ErrorDetail
+
+
+ERROR_DESCRIPTIONS = {
+    400: "请求无法读取：不是 JSON、不是 JSON 对象、没有内容，或 Idempotency-Key 格式不对",
+    401: "缺少查询码（Authorization: Bearer 查询码）",
+    404: "编号不存在、编号格式不对或查询码错误（三者的回答完全相同）",
+    409: "当前状态下不能进行这一步、记录刚被他人修改、同一份提交正在处理，或邀请码已用、调查已结束",
+    413: "提交的内容太大（上限 16 KB）",
+    415: "不是 UTF-8 的 application/json",
+    422: "有几项填写不正确（fields 逐项说明），或 Idempotency-Key 已用于另一份不同的提交",
+    503: "存储暂时不可用：什么也没有保存，可以放心重试",
+}
 
 
 def error_responses(*statuses: int) -> dict[int, dict]:
     """OpenAPI ``responses`` entries for the error shape."""
     return {
-        status: {"description": "错误", "content": {"application/json": {"model": ErrorOut}}}
+        status: {"description": ERROR_DESCRIPTIONS.get(status, "错误"),
+                 "content": {"application/json": {"model": ErrorOut}}}
         for status in statuses
     }
 
 
-class RatingIn(BaseModel):
+class ThrottledOut(Schema):
+    """What API Gateway itself answers when it throttles: not the API's error shape."""
+
+    message: str = Field(description="API Gateway 的英文说明，例如 Too Many Requests")
+
+
+def throttled_response() -> dict[int, dict]:
+    """429 from API Gateway's throttling (template.yaml), before any function runs."""
+    return {429: {"description": "请求过于频繁，API Gateway 已限流，请稍后重试",
+                  "content": {"application/json": {"model": ThrottledOut}}}}
+
+
+class RatingIn(Schema):
     """The resident rates a repair the butler has accepted."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -162,7 +214,7 @@ class RatingIn(BaseModel):
     comment: str = Field("", max_length=200, description="评价（选填）")
 
 
-class NotFixedIn(BaseModel):
+class NotFixedIn(Schema):
     """The resident says the problem is still there; the order goes back to repair."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -170,7 +222,7 @@ class NotFixedIn(BaseModel):
     reason: str = Field(min_length=2, max_length=300, description="哪里还没修好")
 
 
-class PhotoIn(BaseModel):
+class PhotoIn(Schema):
     """A photo the resident is about to upload."""
 
     model_config = ConfigDict(extra="forbid")
@@ -179,17 +231,18 @@ class PhotoIn(BaseModel):
     size: int = Field(gt=0, le=5 * 1024 * 1024, description="字节数，最大 5 MB")
 
 
-class PhotoUploadOut(BaseModel):
+class PhotoUploadOut(Schema):
     id: str
     method: str = Field(description="PUT")
     url: str = Field(description="同源的预签名上传地址，10 分钟内有效")
     headers: dict[str, str] = Field(description="上传时必须带的请求头")
 
 
-class ComplaintIn(BaseModel):
+class ComplaintIn(Schema):
     """An inquiry, complaint or suggestion from the community site."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"allOf": [
+        required_when("kind", kind, "contact_name", "contact_phone") for kind in ("inquiry", "complaint")]})
 
     kind: KindCode = Field(title="类型", description="inquiry 咨询、complaint 投诉、suggestion 建议")
     topic: TopicCode = Field(title="主题", description="主题，决定转交哪个部门")
@@ -197,8 +250,10 @@ class ComplaintIn(BaseModel):
     contact_name: str = Field("", title="联系人", max_length=20, validate_default=True, repr=False,
                               description="联系人（咨询、投诉必填）")
     contact_phone: str = Field("", title="联系电话", max_length=20, validate_default=True, repr=False,
-                               description="联系电话（咨询、投诉必填）")
-    unit: Optional[str] = Field(None, title="房号", max_length=20, description="栋-单元-房号（选填）")
+                               description="联系电话（咨询、投诉必填）",
+                               json_schema_extra={"pattern": f"^$|{PHONE_PATTERN}"})
+    unit: Optional[str] = Field(None, title="房号", max_length=20, description="栋-单元-房号（选填）",
+                                json_schema_extra={"pattern": UNIT_PATTERN})
 
     @field_validator("contact_name")
     @classmethod
@@ -238,31 +293,31 @@ class ComplaintViewOut(CaseViewOut):
     reopen_count: int
 
 
-class SatisfiedIn(BaseModel):
+class SatisfiedIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     rating: Optional[int] = Field(None, ge=1, le=5, description="满意度 1–5（选填）")
 
 
-class NotSatisfiedIn(BaseModel):
+class NotSatisfiedIn(Schema):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     reason: str = Field(min_length=2, max_length=300, description="哪里还不满意")
 
 ScoresIn = create_model(  # one 1–5 score per service area, named by the area's code
-    "ScoresIn", __config__=ConfigDict(extra="forbid"),
+    "ScoresIn", __config__=ConfigDict(extra="forbid", defer_build=True),
     **{a.code: (int, Field(ge=1, le=5, title=a.label, description=f"{a.label}：1（很不满意）到 5（非常满意）"))
        for a in AREAS},
 )
 
 
-class SurveyIn(BaseModel):
+class SurveyIn(Schema):
     """One household's answers to the quarterly satisfaction survey."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     code: str = Field(min_length=1, max_length=20, title="邀请码", description="物业发放的邀请码，例如 K7Q2M-XP9RT",
-                      repr=False)
+                      repr=False, json_schema_extra={"pattern": CODE_PATTERN.pattern})
     scores: ScoresIn = Field(title="分项评分", description="每项服务 1–5 分")  # type: ignore[valid-type]
     overall: int = Field(ge=1, le=5, title="总体满意度", description="1（很不满意）到 5（非常满意）")
     recommend: bool = Field(title="是否愿意推荐", description="是否愿意向亲友推荐我们的物业服务")
@@ -273,7 +328,7 @@ class SurveyIn(BaseModel):
                       comment=self.comment)
 
 
-class SurveyRecordedOut(BaseModel):
+class SurveyRecordedOut(Schema):
     quarter: str = Field(description="调查所属季度，例如 2026Q4")
     label: str = Field(description="季度的中文名称")
     status: Literal["recorded"]

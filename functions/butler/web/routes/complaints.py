@@ -43,7 +43,7 @@ def _show(reference: str, token: str):
     return json_response(resident_view(find_for_resident(_repo(), reference, token), load_roster()))
 
 
-publish(router, API, create=_file, show=_show)
+publish(router, API, create=_file, show=_show, withdraw=lambda reference: _repo().withdraw(reference))
 
 
 @router.post("/api/complaints/<reference>/satisfied", **documented(

@@ -47,7 +47,8 @@ def _show(reference: str, token: str):
     return _view_response(order, resident_view(order, primary_of(repo, order)))
 
 
-publish(router, API, create=_report, show=_show)
+publish(router, API, create=_report, show=_show,
+        withdraw=lambda reference: WorkOrderRepository(load_settings().repairs_table).withdraw(reference))
 
 
 def _view_response(order, view: dict):

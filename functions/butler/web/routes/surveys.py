@@ -10,6 +10,7 @@ from butler.domain.timefmt import utc_now
 from butler.repository.surveys import SurveyRepository
 from butler.services import surveys as service
 from butler.settings import load_settings
+from butler.web.case_api import IdempotencyKey
 from butler.web.cases import CREATE_ERRORS, created_once, documented, route_group
 from butler.web.schemas import SurveyIn, SurveyRecordedOut
 
@@ -28,5 +29,5 @@ def _record(survey: SurveyIn) -> dict:
     "提交满意度调查", "凭物业发放的邀请码提交本季度问卷，每户一次。带上 Idempotency-Key 请求头，重试时返回第一次的结果；"
     "不带时，同一邀请码重复提交完全相同的答卷也只记一次。",
     SurveyRecordedOut, status=201, errors=CREATE_ERRORS, secured=False, tags=["满意度调查"]))
-def answer_survey(survey: Annotated[SurveyIn, Body(embed=False)]):
+def answer_survey(survey: Annotated[SurveyIn, Body(embed=False)], idempotency_key: IdempotencyKey = None):
     return created_once(router, survey.model_dump(), lambda: _record(survey), load_settings())
