@@ -115,7 +115,7 @@ from markupsafe import Markup
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 
-from butler.domain import complaints, repairs, service_levels, surveys
+from butler.domain import complaints, repairs, retention, service_levels, surveys
 from butler.domain.workflow import ROLE_LABELS
 
 SITE_DIR = Path(__file__).resolve().parent
@@ -562,6 +562,9 @@ def on_config(config, **kwargs):
         complaint_kinds=_complaint_kinds(),
         complaint_topics=_complaint_topics(),
         complaint_first_response=complaints.FIRST_RESPONSE,
+        # The template's default ContactRetentionDays; a stack deployed with another value
+        # builds its site with CONTACT_RETENTION_DAYS set to it.
+        contact_retention_days=int(os.environ.get("CONTACT_RETENTION_DAYS", retention.DEFAULT_RETENTION_DAYS)),
         survey_areas=surveys.AREAS,
         survey_scores=_survey_scores(),
         survey_overall=surveys.OVERALL,
