@@ -4,7 +4,7 @@ import json
 import re
 
 from infra import dashboard
-from infra.template import ROOT, functions, load_template, resources, tables
+from infra.template import ROOT, functions, load_template, resources, routes, tables
 
 TEMPLATE = load_template()
 ALARMS = resources(TEMPLATE, "AWS::CloudWatch::Alarm")
@@ -140,3 +140,36 @@ def test_every_function_logs_to_a_group_with_a_retention_period():
     for spec in functions(TEMPLATE):
         group = groups[json.dumps({"Fn::Sub": f"/aws/lambda/${{{spec.logical_id}}}"})]
         assert group["RetentionInDays"] in (30, 90), spec.logical_id
+
+
+def test_every_route_has_its_own_throttle_and_nothing_is_left_at_a_generous_default():
+    (api,) = resources(TEMPLATE, "AWS::Serverless::Api").values()
+    # "/~1api~1surveys" is "/" + the resource path with "/" escaped as "~1"; "/*" is every path.
+    limits = {(m["ResourcePath"] if m["ResourcePath"] == "/*" else m["ResourcePath"][1:].replace("~1", "/"),
+               m["HttpMethod"]): (m["ThrottlingRateLimit"], m["ThrottlingBurstLimit"])
+              for m in api["Properties"]["MethodSettings"]}
+
+    for route in routes(TEMPLATE):
+        assert (route.path, route.method) in limits, route
+    rate, burst = limits[("/*", "*")]
+    assert rate <= 10 and burst <= 20  # a route added without its own line gets little
+    assert limits[("/api/surveys", "POST")] == (5, 10)  # docs/surveys.md computes the odds of guessing a code from it
+
+
+def test_the_web_acl_limits_each_client_on_cloudfront_and_answers_in_the_api_error_shape():
+    waf = load_template(ROOT / "infra" / "waf.yaml")
+    (acl,) = resources(waf, "AWS::WAFv2::WebACL").values()
+    props = acl["Properties"]
+    body = json.loads(props["CustomResponseBodies"]["too-many-requests"]["Content"])
+
+    assert props["Scope"] == "CLOUDFRONT"
+    assert body["code"] == "TOO_MANY_REQUESTS" and re.search(r"[\u4e00-\u9fff]", body["message"])
+    rules = {rule["Name"]: rule for rule in props["Rules"]}
+    assert set(rules) == {"site-per-client", "api-per-client", "survey-answers-per-client"}
+    for rule in rules.values():
+        statement = rule["Statement"]["RateBasedStatement"]
+        assert statement["AggregateKeyType"] == "IP" and statement["EvaluationWindowSec"] == 300
+        parameter = waf["Parameters"][statement["Limit"]["Ref"]]
+        assert parameter["Default"] >= parameter["MinValue"] >= 10
+    distribution = TEMPLATE["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    assert distribution["WebACLId"] == {"Fn::If": ["HasWebAcl", {"Ref": "WebAclArn"}, {"Ref": "AWS::NoValue"}]}
