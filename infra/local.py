@@ -58,6 +58,10 @@ class LocalStack:
         self.demo_survey_codes: list[str] = []
         self._handlers: dict[str, Callable[[dict, Any], dict]] = {}
         self._import_lock = threading.Lock()
+        # One API event at a time, as one Lambda instance takes them: powertools keeps the
+        # current event in process-wide resolver state, so two requests handled at once in
+        # this process could read each other's headers (docs/load.md, "Findings").
+        self._invoke_lock = threading.Lock()
         self._moto: Any = None
         self._front: ThreadingHTTPServer | None = None
         self._pumps: list[Any] = []
@@ -94,8 +98,7 @@ class LocalStack:
                 self._start_background(lambda s=spec, e=expression: self._run_schedule(s.logical_id, e),
                                        f"schedule-{spec.logical_id}")
 
-        self._front = ThreadingHTTPServer((self.host, self.port), _FrontHandler)
-        self._front.daemon_threads = True
+        self._front = _FrontServer((self.host, self.port), _FrontHandler)
         self._front.stack = self  # type: ignore[attr-defined]
         self.port = self._front.server_address[1]
         threading.Thread(target=self._front.serve_forever, name="front", daemon=True).start()
@@ -193,7 +196,8 @@ class LocalStack:
             return _json_error(404, "ROUTE_NOT_FOUND", "没有这个接口。")
         handler = self.handler_for(found.route.function)
         try:
-            result = handler(event, apigw.FakeLambdaContext(function_name=found.route.function))
+            with self._invoke_lock:
+                result = handler(event, apigw.FakeLambdaContext(function_name=found.route.function))
         except Exception:  # what API Gateway does when a function crashes
             traceback.print_exc()
             return 502, {"Content-Type": "application/json"}, b'{"message": "Internal server error"}'
@@ -203,6 +207,11 @@ class LocalStack:
         payload = result.get("body") or ""
         data = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode("utf-8")
         return int(result["statusCode"]), response_headers, data
+
+
+class _FrontServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # the standard library's 5 resets a burst of 20 browsers connecting at once
 
 
 def _json_error(status: int, code: str, message: str) -> tuple[int, dict[str, str], bytes]:
@@ -227,7 +236,9 @@ class _FrontHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._dispatch()
 
-    do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_POST
+    # Every method goes to the same routing: on /api/* one that no route has is a JSON 404
+    # (ROUTE_NOT_FOUND), never the standard library's 501 page (TRACE, QUERY: the fuzzer's probes).
+    do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_TRACE = do_QUERY = do_POST
 
     def _dispatch(self, head: bool = False) -> None:
         parts = urlsplit(self.path)
