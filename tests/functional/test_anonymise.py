@@ -22,6 +22,7 @@ from infra.apigw import FakeLambdaContext
 from infra.demo_cases import generate
 from infra.template import functions, load_template
 from tests.functional import test_staff_cli
+from tests.support.flow import ARCHIVED_REPAIR
 from tests.support.console import console_edit, item
 from tests.support.flow import PLAN_WALK, link_step
 from tests.support.reports import home_report, public_report
@@ -33,16 +34,7 @@ ROSTER = load_roster()
 NOW = utc_now().replace(microsecond=0)
 JSON = {"Content-Type": "application/json"}
 JPEG = b"\xff\xd8\xff\xe0" + b"0" * 200 + b"\xff\xd9"
-REPAIRED = [  # reported → … → rated (with a phone number in the comment) → archived
-    ("dispatch", "butler", "gj-li", {"technician": "wx-wang"}),
-    ("survey", "technician", "wx-wang", {"survey_plan": "更换存水弯", "materials_planned": "存水弯 1 个"}),
-    ("start_repair", "technician", "wx-wang", {}),
-    ("complete", "technician", "wx-wang", {"work_done": "更换存水弯并试水", "materials_used": "存水弯 1 个",
-                                            "labour_minutes": 50}),
-    ("accept", "butler", "gj-li", {"accepted_by": "gj-li"}),
-    ("rate", "resident", "resident", {"rating": 4, "rating_comment": "师傅很好，下次还找他：139 1234 5678"}),
-    ("archive", "butler", "gj-li", {}),
-]
+REPAIRED = list(ARCHIVED_REPAIR)  # reported → … → rated (a phone number in the comment) → archived
 CANCELLED = [("cancel", "customer_service", "kf-zhang", {"cancel_reason": "业主已自行修好"})]
 ANSWERED = [("claim", "customer_service", "kf-zhang", {"owner": "kf-zhang"}),
             ("answer", "customer_service", "kf-zhang", {"reply": "每周二、五上午清运大件垃圾。"})]

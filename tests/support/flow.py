@@ -74,3 +74,16 @@ def take_resident_step(api: Any, reference: str, token: str, step: Step) -> Any:
                         headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
     assert response.status == 200, response.text
     return response
+
+# The shortest repair from dispatch to the house archive, as (action, role, actor, values):
+# the resident's rating comment carries a phone number, which the anonymisation removes.
+ARCHIVED_REPAIR: tuple[tuple[str, str, str, dict[str, Any]], ...] = (
+    ("dispatch", "butler", BUTLER, {"technician": TECHNICIAN}),
+    ("survey", "technician", TECHNICIAN, {"survey_plan": "更换存水弯", "materials_planned": "存水弯 1 个"}),
+    ("start_repair", "technician", TECHNICIAN, {}),
+    ("complete", "technician", TECHNICIAN, {"work_done": "更换存水弯并试水", "materials_used": "存水弯 1 个",
+                                            "labour_minutes": 50}),
+    ("accept", "butler", BUTLER, {"accepted_by": BUTLER}),
+    ("rate", "resident", "resident", {"rating": 4, "rating_comment": "师傅很好，下次还找他：139 1234 5678"}),
+    ("archive", "butler", BUTLER, {}),
+)

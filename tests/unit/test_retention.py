@@ -17,19 +17,12 @@ from butler.domain.retention import (
 )
 from butler.roster import load_roster
 
+from tests.support.flow import ARCHIVED_REPAIR
+
 NOW = datetime(2026, 11, 28, 2, 0, tzinfo=timezone.utc)
 YEAR = timedelta(days=365)
 ROSTER = load_roster()
-REPAIRED = [
-    ("dispatch", "butler", "gj-li", {"technician": "wx-wang"}),
-    ("survey", "technician", "wx-wang", {"survey_plan": "更换存水弯", "materials_planned": "存水弯 1 个"}),
-    ("start_repair", "technician", "wx-wang", {}),
-    ("complete", "technician", "wx-wang", {"work_done": "更换存水弯并试水", "materials_used": "存水弯 1 个",
-                                            "labour_minutes": 50}),
-    ("accept", "butler", "gj-li", {"accepted_by": "gj-li"}),
-    ("rate", "resident", "resident", {"rating": 4, "rating_comment": "师傅很好，有事打 139-1234-5678"}),
-    ("archive", "butler", "gj-li", {}),
-]
+REPAIRED = list(ARCHIVED_REPAIR)  # reported → … → rated (a phone number in the comment) → archived
 
 
 def repair(steps=REPAIRED, *, at=NOW - timedelta(days=400), **changes):
@@ -103,7 +96,7 @@ def test_a_repair_loses_the_contact_the_photos_and_phone_numbers_in_text_and_kee
     assert (order.contact_name, order.contact_phone, order.photos) == ("", "", [])
     assert order.description == f"厨房下水堵塞，来前打{PHONE_REMOVED}或{PHONE_REMOVED}"
     assert order.preferred_time == f"晚上，或打 {PHONE_REMOVED}"
-    assert order.details["rating_comment"] == f"师傅很好，有事打 {PHONE_REMOVED}"
+    assert order.details["rating_comment"] == f"师傅很好，下次还找他：{PHONE_REMOVED}"
     assert order.anonymised_at == NOW
     # What statistics, the scorecards and the house archive read.
     for name in ("status", "category", "urgency", "unit", "location", "location_type", "created_at",
