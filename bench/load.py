@@ -206,6 +206,14 @@ class _ServerStats:
             }
 
 
+def _service_of(line: str) -> str:
+    """The powertools service a JSON log line came from."""
+    try:
+        return json.loads(line).get("service", "?")
+    except ValueError:
+        return "?"
+
+
 def serve(conn, schedule_every: int | None, mode: str, instances: int) -> None:
     """Child process: run the local stack, measured, until told to stop.
 
@@ -225,10 +233,7 @@ def serve(conn, schedule_every: int | None, mode: str, instances: int) -> None:
 
     def on_stdout(line: str) -> None:
         if line.startswith("{"):
-            try:
-                service = json.loads(line).get("service", "?")
-            except ValueError:
-                service = "?"
+            service = _service_of(line)
             with stats.lock:
                 stats.log_lines[service] += 1
                 stats.log_bytes[service] += len(line.encode("utf-8")) + 1
@@ -386,10 +391,7 @@ def _instance_init(environment: dict[str, str], functions: list[tuple[str, str, 
 
     def on_stdout(line: str) -> None:
         if line.startswith("{"):
-            try:
-                service = json.loads(line).get("service", "?")
-            except ValueError:
-                service = "?"
+            service = _service_of(line)
             logs[service] += 1
             sizes[service] += len(line.encode("utf-8")) + 1
         elif line.strip():
