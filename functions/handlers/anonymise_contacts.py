@@ -11,6 +11,7 @@ from butler.repository.photo_store import PhotoStore
 from butler.repository.work_orders import WorkOrderRepository
 from butler.services.retention import anonymise_closed
 from butler.settings import load_settings
+from handlers import loaded
 
 logger = Logger()
 metrics = Metrics()
@@ -36,3 +37,6 @@ def handler(event, context):
         "references": anonymised, "skipped": sum(run.skipped for run in runs.values()),
         "more": [name for name, run in runs.items() if run.more]})
     return {"anonymised": anonymised, "more": any(run.more for run in runs.values())}
+
+
+loaded()  # last: the import is done (handlers/__init__.py)

@@ -11,6 +11,7 @@ from butler.repository.work_orders import WorkOrderRepository
 from butler.services.alerts import sweep_overdue
 from butler.services.workload import Workload, workload
 from butler.settings import load_settings
+from handlers import loaded
 
 logger = Logger()
 metrics = Metrics()
@@ -41,3 +42,6 @@ def publish(load: Workload) -> None:
     with single_metric(name="OverdueWork", unit=MetricUnit.Count, value=load.overdue,
                        default_dimensions={"Kind": load.kind}):
         pass
+
+
+loaded()  # last: the import is done (handlers/__init__.py)

@@ -16,6 +16,7 @@ from butler.services.alerts import alert_emergency
 from butler.services.console_guard import check_console_edit
 from butler.services.shared_faults import close_linked
 from butler.settings import Settings, load_settings
+from handlers import loaded
 
 logger = Logger()
 metrics = Metrics()
@@ -66,3 +67,6 @@ def _became_final(images: dict) -> bool:
 def handler(event, context):
     return process_partial_response(event=event, record_handler=record_handler,
                                     processor=processor, context=context)
+
+
+loaded()  # last: the import is done (handlers/__init__.py)

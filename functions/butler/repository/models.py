@@ -24,7 +24,6 @@ from pynamodb.models import Model
 from butler.domain.cases import step_fields
 from butler.domain.complaints import COMPLAINT_WORKFLOW
 from butler.domain.repairs import REPAIR_WORKFLOW
-from butler.domain.surveys import AREA_CODES
 from butler.domain.workflow import Workflow
 
 M = TypeVar("M", bound=Model)
@@ -173,42 +172,15 @@ def bound(model: type[M], table_name: str) -> type[M]:
 class SurveyItem(Model):
     """The surveys table holds three kinds of item under one key schema (``pk``, ``sk``):
     a campaign (``CAMPAIGN#2026Q4`` / ``CAMPAIGN``), its responses (``CAMPAIGN#2026Q4`` /
-    ``RESPONSE#<time>#<random>``) and the invitations (``CODE#<sha256 of the code>`` / ``CODE``)."""
+    ``RESPONSE#<time>#<random>``) and the invitations (``CODE#<sha256 of the code>`` / ``CODE``).
+    The three are in ``butler.repository.survey_models``: only the surveys function loads
+    them and the survey domain they are built from (docs/cold-start.md)."""
 
     class Meta:
         table_name = "unbound"
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
-
-
-class CampaignItem(SurveyItem):
-    quarter = UnicodeAttribute()
-    opens_at = UnicodeAttribute()
-    closes_at = UnicodeAttribute()
-    closed_at = UnicodeAttribute(null=True)
-    invited = NumberAttribute(default=0)
-    opened_by = UnicodeAttribute(default="")
-
-
-class InvitationItem(SurveyItem):
-    quarter = UnicodeAttribute()
-    unit = UnicodeAttribute()
-    issued_at = UnicodeAttribute()
-    used_at = UnicodeAttribute(null=True)
-    answer_digest = UnicodeAttribute(null=True)
-
-
-class ResponseItem(type("AreaScores", (SurveyItem,), {code: NumberAttribute() for code in AREA_CODES})):
-    """One household's answers: a number per service area, named by the area's code so that
-    staff read it in the console; nothing in it names the household."""
-
-    quarter = UnicodeAttribute()
-    submitted_at = UnicodeAttribute()
-    overall = NumberAttribute()
-    recommend = BooleanAttribute()
-    comment = UnicodeAttribute(default="")
-    case_reference = UnicodeAttribute(null=True)  # a complaint case staff opened from the comment
 
 
 # Used by the template checks: each model class and the environment variable that names its table.

@@ -17,7 +17,8 @@ from pynamodb.transactions import TransactWrite
 from butler.domain.errors import CampaignExists, Conflict, NotFound
 from butler.domain.surveys import AREA_CODES, Answer, Campaign, Invitation
 from butler.domain.timefmt import iso, parse_iso
-from butler.repository.models import CampaignItem, InvitationItem, ResponseItem, bound
+from butler.repository.models import bound
+from butler.repository.survey_models import CampaignItem, InvitationItem, ResponseItem
 
 CAMPAIGN = "CAMPAIGN"
 CODE = "CODE"
