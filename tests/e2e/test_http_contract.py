@@ -90,6 +90,15 @@ def test_openapi_document_is_served(local_stack):
     assert "/api/repairs" in json.loads(text)["paths"]
 
 
+@pytest.mark.parametrize("method", ["TRACE", "QUERY", "DELETE"])
+def test_a_method_no_route_has_is_a_json_404(local_stack, method):
+    # Found by the API fuzzer (docs/fuzzing.md): TRACE and QUERY got the standard library's 501 page.
+    status, headers, text = request(local_stack, method, "/api/repairs")
+
+    assert status == 404 and headers["Content-Type"].startswith("application/json")
+    assert json.loads(text)["error"]["code"] == "ROUTE_NOT_FOUND"
+
+
 def test_site_and_api_carry_the_cloudfront_security_headers(local_stack):
     from infra.template import load_template, security_headers
 

@@ -163,7 +163,7 @@ def test_the_web_acl_limits_each_client_on_cloudfront_and_answers_in_the_api_err
     body = json.loads(props["CustomResponseBodies"]["too-many-requests"]["Content"])
 
     assert props["Scope"] == "CLOUDFRONT"
-    assert body["code"] == "TOO_MANY_REQUESTS" and re.search(r"[\u4e00-\u9fff]", body["message"])
+    assert body["error"]["code"] == "TOO_MANY_REQUESTS" and re.search(r"[\u4e00-\u9fff]", body["error"]["message"])
     rules = {rule["Name"]: rule for rule in props["Rules"]}
     assert set(rules) == {"site-per-client", "api-per-client", "survey-answers-per-client"}
     for rule in rules.values():

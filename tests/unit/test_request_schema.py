@@ -29,6 +29,16 @@ def test_landline_numbers_are_accepted():
     assert RepairReportIn.model_validate(home_report(contact_phone="0571-88880000"))
 
 
+@pytest.mark.parametrize("field, value", [
+    ("contact_phone", "13९१२३४५६७८"),  # other scripts' digits: Python's \d matched them
+    ("contact_phone", "0571-８８８８００００"),
+    ("unit", "3-2-ßß"),  # upper-cased into "3-2-SSSS" before the check
+])
+def test_look_alike_characters_are_refused_not_stored(field, value):
+    # Found with the patterns the OpenAPI document states (docs/fuzzing.md).
+    assert field in errors_of(home_report(**{field: value}))
+
+
 def test_cross_field_rules_name_the_field_in_chinese():
     missing_unit = errors_of(home_report(unit=None))
     missing_place = errors_of(public_report(location=""))

@@ -1,7 +1,7 @@
 """Request and response models of the public API (they also generate the OpenAPI document).
 
 No ``from __future__ import annotations`` here: pydantic would compile every field's
-annotation from its text at import (about a hundred ``eval`` calls, a cold-start cost).
+annotation from its text at import (some eighty ``eval`` calls, a cold-start cost).
 """
 
 import re
@@ -193,15 +193,24 @@ def error_responses(*statuses: int) -> dict[int, dict]:
     }
 
 
-class ThrottledOut(Schema):
-    """What API Gateway itself answers when it throttles: not the API's error shape."""
+class ThrottledDetail(Schema):
+    code: Literal["TOO_MANY_REQUESTS"] = Field(description="稳定的机器可读错误码")
+    message: str = Field(description="给人看的中文说明")
 
-    message: str = Field(description="API Gateway 的英文说明，例如 Too Many Requests")
+
+class ThrottledOut(Schema):
+    """What API Gateway (its THROTTLED gateway response, template.yaml) and the WAF
+    (infra/waf.yaml) answer themselves when they limit requests, before any function runs:
+    the API's error shape, without field errors."""
+
+    error: ThrottledDetail
 
 
 def throttled_response() -> dict[int, dict]:
-    """429 from API Gateway's throttling (template.yaml), before any function runs."""
-    return {429: {"description": "请求过于频繁，API Gateway 已限流，请稍后重试",
+    """429 from API Gateway's throttling or the WAF's per-client limits."""
+    return {429: {"description": "请求过于频繁：API Gateway 或 WAF 已限流，请稍后重试",
+                  "headers": {"Retry-After": {"description": "API Gateway 限流时建议等待的秒数（WAF 限流时没有）",
+                                              "schema": {"type": "integer", "minimum": 1}}},
                   "content": {"application/json": {"model": ThrottledOut}}}}
 
 
