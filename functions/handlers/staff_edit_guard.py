@@ -1,10 +1,15 @@
 """StaffEditGuardFunction: the repairs and complaints tables' streams. Checks console edits
-against each case's workflow and alerts staff about new emergency reports. Partial batch responses: a failing
-record is retried alone and finally goes to the on-failure queue; the rest go on."""
+against each case's workflow and alerts staff about new emergency reports.
+
+Partial batch responses (template.yaml: ReportBatchItemFailures), as powertools' batch
+processor gives them: every record is handled; the ones that failed are reported, so Lambda
+retries from the first of them and finally sends what still fails to the on-failure queue,
+while a poison record does not hold back the healthy ones behind it (they may run again on
+a retry: every side effect is applied once, see services/alerts.py). If every record
+failed, the function fails, and Lambda bisects the batch. Written out here rather than with
+powertools' batch utility, which costs this function a fifth of its cold start (docs/cold-start.md)."""
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from butler.domain.repairs import REPAIR_WORKFLOW
 from butler.domain.timefmt import utc_now
@@ -20,7 +25,6 @@ from handlers import loaded
 
 logger = Logger()
 metrics = Metrics()
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
 def repository_for(source_arn: str, settings: Settings):
@@ -33,16 +37,16 @@ def repository_for(source_arn: str, settings: Settings):
     raise ValueError(f"no case table named {table}")
 
 
-def record_handler(record: DynamoDBRecord) -> None:
+def record_handler(record: dict) -> None:
     settings = load_settings()
-    repo = repository_for(record.raw_event["eventSourceARN"], settings)
-    images = record.raw_event["dynamodb"]
+    repo = repository_for(record["eventSourceARN"], settings)
+    images = record["dynamodb"]
     reference = images["Keys"]["reference"]["S"]
-    if record.raw_event["eventName"] == "INSERT" and isinstance(repo, WorkOrderRepository):
+    if record["eventName"] == "INSERT" and isinstance(repo, WorkOrderRepository):
         if alert_emergency(repo, SnsNotifier(settings.alerts_topic_arn), reference):
             logger.info("emergency alerted", extra={"reference": reference})
             metrics.add_metric("EmergencyAlerted", MetricUnit.Count, 1)
-    elif record.raw_event["eventName"] == "MODIFY":
+    elif record["eventName"] == "MODIFY":
         outcome = check_console_edit(repo, images["OldImage"], images["NewImage"], load_roster(), utc_now())
         if outcome.kind not in ("ignored", "unchanged"):
             logger.info("console edit checked", extra={
@@ -65,8 +69,17 @@ def _became_final(images: dict) -> bool:
 @metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event, context):
-    return process_partial_response(event=event, record_handler=record_handler,
-                                    processor=processor, context=context)
+    records = event.get("Records", [])
+    failed = []
+    for record in records:
+        try:
+            record_handler(record)
+        except Exception:
+            failed.append(record["dynamodb"]["SequenceNumber"])
+            logger.exception("stream record failed", extra={"sequence_number": failed[-1]})
+    if records and len(failed) == len(records):
+        raise RuntimeError(f"all {len(records)} records of the batch failed")
+    return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in failed]}
 
 
 loaded()  # last: the import is done (handlers/__init__.py)
