@@ -5,7 +5,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from butler.domain.retention import retention_period
-from butler.domain.timefmt import parse_iso, utc_now
+from butler.domain.timefmt import scheduled_time
 from butler.repository.complaints import ComplaintRepository
 from butler.repository.photo_store import PhotoStore
 from butler.repository.work_orders import WorkOrderRepository
@@ -21,8 +21,7 @@ metrics = Metrics()
 @logger.inject_lambda_context
 def handler(event, context):
     settings = load_settings()
-    # A scheduled event carries the time it was due; the retention is counted back from it.
-    now = parse_iso(event["time"]) if isinstance(event, dict) and event.get("time") else utc_now()
+    now = scheduled_time(event)
     period = retention_period(settings.contact_retention_days)
     time_left = getattr(context, "get_remaining_time_in_millis", None)
     photos = PhotoStore(settings.photos_bucket) if settings.photos_bucket else None

@@ -4,7 +4,7 @@ to the staff dashboard (metrics OpenWork and OverdueWork, dimensions Kind and St
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-from butler.domain.timefmt import parse_iso, utc_now
+from butler.domain.timefmt import scheduled_time
 from butler.notify import SnsNotifier
 from butler.repository.complaints import ComplaintRepository
 from butler.repository.work_orders import WorkOrderRepository
@@ -21,8 +21,7 @@ metrics = Metrics()
 @logger.inject_lambda_context
 def handler(event, context):
     settings = load_settings()
-    # A scheduled event carries the time it was due; the sweep judges deadlines against it.
-    now = parse_iso(event["time"]) if isinstance(event, dict) and event.get("time") else utc_now()
+    now = scheduled_time(event)
     notifier = SnsNotifier(settings.alerts_topic_arn)
     repos = (WorkOrderRepository(settings.repairs_table), ComplaintRepository(settings.complaints_table))
     sent = [alert for repo in repos for alert in sweep_overdue(repo, notifier, now)]

@@ -18,3 +18,11 @@ def iso(moment: datetime) -> str:
 
 def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+
+
+def scheduled_time(event: object) -> datetime:
+    """When a scheduled run was due (EventBridge's ``time``), else now: a scheduled function
+    judges deadlines against it, so a late or retried run decides as the due one would."""
+    if isinstance(event, dict) and event.get("time"):
+        return parse_iso(event["time"])
+    return utc_now()
