@@ -8,6 +8,7 @@ from datetime import timedelta
 import boto3
 import pytest
 
+from butler.domain.repairs import CONTACT_REMOVED
 from butler.domain import identifiers
 from butler.domain.complaints import ComplaintFiling, new_case
 from butler.domain.repairs import RepairReport, new_work_order
@@ -149,14 +150,14 @@ def test_old_closed_cases_lose_contact_and_photos_and_keep_what_statistics_read(
     history = WorkOrderRepository(repairs).unit_history("3-2-1201")
     assert [o.reference for o in history] == [archived] and history[0].details["work_done"]
 
-    # The tracking pages still work and show no contact details.
+    # The tracking pages still work and say the contact details were removed.
     shown = api.call("GET", f"/api/repairs/{archived}",
                      headers={"Authorization": f"Bearer {cases.tokens[archived]}"})
     assert shown.status == 200 and shown.json["status"] == "archived"
-    assert shown.json["contact_phone"] == "" and "photos" not in shown.json
+    assert shown.json["contact_phone"] == CONTACT_REMOVED and "photos" not in shown.json
     assert shown.json["details"]["rating"] == 4 and len(shown.json["timeline"]) == len(REPAIRED) + 1
     answer = api.call("GET", f"/api/complaints/{closed}", headers={"Authorization": f"Bearer {cases.tokens[closed]}"})
-    assert answer.status == 200 and answer.json["status"] == "closed" and answer.json["contact_phone"] == ""
+    assert answer.status == 200 and answer.json["status"] == "closed" and answer.json["contact_phone"] == CONTACT_REMOVED
     assert "13912345678" not in shown.text + answer.text and "13933334444" not in answer.text
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from butler.domain.cases import CaseKind, TimelineEntry, resident_timeline
 from butler.domain.cases import number_fields, resident_fields, step_fields
-from butler.domain.repairs import mask_phone
+from butler.domain.repairs import shown_phone
 from butler.domain.staff import Roster
 from butler.domain.timefmt import iso
 from butler.domain.workflow import Action, load_workflow
@@ -191,7 +191,7 @@ def resident_view(case: ComplaintCase, roster: Roster | None = None) -> dict:
         "owner_name": owner.name if owner else "",
         "department_label": department(case.department).label,
         "description": case.description,
-        "contact_phone": mask_phone(case.contact_phone) if case.contact_phone else "",
+        "contact_phone": shown_phone(case),
         "created_at": iso(case.created_at),
         "reply_by": iso(case.reply_by) if case.reply_by and case.status in REPLY_STATES else None,
         "reopen_count": case.reopen_count,

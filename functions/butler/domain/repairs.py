@@ -151,6 +151,16 @@ def mask_phone(phone: str) -> str:
     return f"{digits[:3]}****{digits[-4:]}"
 
 
+CONTACT_REMOVED = "已按规定删除"  # what the tracking page shows once contact details are removed
+
+
+def shown_phone(case: Any) -> str:
+    """The phone number as the tracking page shows it: masked, or why it is gone."""
+    if case.anonymised_at:
+        return CONTACT_REMOVED
+    return mask_phone(case.contact_phone) if case.contact_phone else ""
+
+
 def resident_view(order: WorkOrder, primary: WorkOrder | None = None) -> dict:
     """What the resident's tracking page shows: no staff notes, phone masked. A report
     merged into a shared fault's order also shows that order's progress (``primary``)."""
@@ -168,7 +178,7 @@ def resident_view(order: WorkOrder, primary: WorkOrder | None = None) -> dict:
         "location": order.unit if order.location_type == "home" and order.unit else order.location,
         "location_detail": order.location if order.location_type == "home" else "",
         "description": order.description,
-        "contact_phone": mask_phone(order.contact_phone),
+        "contact_phone": shown_phone(order),
         "created_at": iso(order.created_at),
         "respond_by": iso(order.respond_by),
         "complete_by": iso(order.complete_by),

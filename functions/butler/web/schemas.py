@@ -141,7 +141,7 @@ class CaseViewOut(Schema):
     status_label: str
     final: bool
     description: str
-    contact_phone: str = Field(description="已打码")
+    contact_phone: str = Field(description="已打码；联系方式按保留期限删除后为“已按规定删除”")
     created_at: str
     timeline: list[TimelineEntryOut]
     details: dict[str, Union[str, int]] = Field(description="各步骤记录中业主可见的内容")
