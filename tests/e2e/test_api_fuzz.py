@@ -5,7 +5,7 @@ with its schema and its headers. ``bench/fuzz.py`` runs the same for longer."""
 import pytest
 
 from infra.template import load_template, routes
-from tests.support import fuzz, privacy
+from tests.support import fuzz, hostile, privacy
 
 pytestmark = pytest.mark.e2e
 
@@ -44,3 +44,11 @@ def test_the_fuzzer_got_past_the_front_door(report):
     succeeded = {op for op, statuses in report.statuses.items() if any(200 <= s < 300 for s in statuses)}
 
     assert set(report.operations) - succeeded == set(), report.summary()
+
+
+def test_every_operation_with_a_body_got_every_hostile_body(report):
+    """Deep nesting, huge numbers and the rest (tests/support/hostile.py): none may be a 500
+    (the first test), and each went to every operation that takes a body."""
+    with_body = {f"{r.method} {r.path}" for r in routes(load_template()) if r.method == "POST"}
+
+    assert dict(report.hostile) == {op: len(hostile.BODIES) for op in with_body}, report.summary()

@@ -1,8 +1,9 @@
 """Schemathesis against a running local stack, from the OpenAPI document it serves.
 
 First the coverage cases of every operation (schemathesis's coverage phase: boundary
-values, each constraint broken in turn, missing parts, other methods on the path), then
-every operation is fuzzed, positive and negative cases, in two profiles:
+values, each constraint broken in turn, missing parts, other methods on the path) and the
+hostile bodies of ``tests/support/hostile.py`` (deep nesting, huge numbers …) on every
+operation that takes a body, then every operation is fuzzed, positive and negative cases, in two profiles:
 
 * ``schema``: whatever the document allows or forbids (references, tokens and
   Idempotency-Keys as schemathesis makes them up: mostly 400, 401, 404, 422);
@@ -39,6 +40,8 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.core.failures import Failure, FailureGroup
 
+from tests.support import hostile
+
 CHECK_NAMES = (
     "not_a_server_error",
     "status_code_conformance",
@@ -72,6 +75,7 @@ class FuzzReport:
     statuses: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     failures: dict[tuple[str, str], str] = field(default_factory=dict)  # (operation, kind) → first example
     failure_counts: Counter = field(default_factory=Counter)
+    hostile: Counter = field(default_factory=Counter)         # operation → hostile bodies sent
     seconds: float = 0.0
 
     @property
@@ -84,6 +88,8 @@ class FuzzReport:
         for op in [*self.operations, OTHER_METHODS]:
             seen = ", ".join(f"{code}×{n}" for code, n in sorted(self.statuses[op].items()))
             lines.append(f"{op.ljust(width)}  {self.cases[op]:5d}  {seen}")
+        lines.append(f"hostile bodies (tests/support/hostile.py): {sum(self.hostile.values())} "
+                     f"on {len(self.hostile)} operations")
         lines.append(f"{len(self.operations)} operations, {self.total} cases in {self.seconds:.1f} s, "
                      f"{len(self.failures)} distinct failures ({sum(self.failure_counts.values())} in all)")
         for (op, kind), example in sorted(self.failures.items()):
@@ -134,6 +140,9 @@ def run(base_url: str, *, cases: int, seed: int, residents: Residents | None = N
         for operation in operations:
             for case in _coverage_cases(schema, operation):
                 send(case)
+            for case in _hostile_cases(operation):
+                send(case)
+                report.hostile[operation.label] += 1
             if progress:
                 progress(f"{operation.label} [coverage]: {report.cases[operation.label]} cases so far")
         for position, (operation, profile, strategy) in enumerate(plan):
@@ -152,6 +161,17 @@ def _coverage_cases(schema: Any, operation: Any) -> Any:
     missing parts, other methods on the path. Deterministic, no seed."""
     config = schema.config.generation_for(operation=operation, phase="coverage")
     return schema.iter_coverage_cases(operation, generation_modes=list(MODES), generation_config=config)
+
+
+def _hostile_cases(operation: Any) -> list[Any]:
+    """Each hostile body, sent as is (bytes are not serialised again), to an operation that
+    takes a body; a well-formed reference and token, so that only the body is wrong."""
+    if "requestBody" not in operation.definition.raw:
+        return []
+    path = {"reference": "R-7KQ4-M2XP"} if "{reference}" in operation.path else None
+    return [operation.Case(body=body, media_type="application/json", path_parameters=path,
+                           headers={"Authorization": "Bearer " + "x" * 32})
+            for body in hostile.BODIES.values()]
 
 
 def _resident_strategy(operation: Any, mode: GenerationMode, residents: list[ResidentCase]) -> Any:

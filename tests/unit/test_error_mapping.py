@@ -76,3 +76,26 @@ def test_a_body_that_is_not_utf8_is_invalid_json_not_a_crash():
 
 def test_reads_are_never_gated():
     assert refuse_unreadable({"httpMethod": "GET", "headers": {}}, 0) is None
+
+
+def test_the_body_parser_counts_nesting_without_recursion_and_ignores_brackets_in_text():
+    from butler.web.body import depth
+
+    assert depth('{"a": [1, {"b": "[[[[{{{{\\"]]]]"}]}') == 3
+    assert depth("[" * 100_000) == 100_000  # no RecursionError however deep
+
+
+def test_the_body_parser_keeps_what_is_i_json_and_refuses_the_rest_with_a_400():
+    import pytest
+
+    from butler.web.body import MAX_DEPTH, loads
+    from butler.web.errors import ApiError
+
+    assert loads('{"a": "\\ud83d\\ude00", "n": 1234567890123456789, "x": -1.5e300}') == {
+        "a": "😀", "n": 1234567890123456789, "x": -1.5e300}
+    assert loads("[" * MAX_DEPTH + "]" * MAX_DEPTH)
+    for text in ["[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1), "9" * 4301, "1e400", "NaN", "[-Infinity]",
+                 '"\\ud800"', '{"\\udc00": 1}', '{"a": 1, "a": 1}']:
+        with pytest.raises(ApiError) as refused:
+            loads(text)
+        assert (refused.value.status, refused.value.code) == (400, "INVALID_JSON"), text

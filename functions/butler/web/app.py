@@ -18,6 +18,7 @@ from pynamodb.exceptions import PynamoDBException
 
 from butler.domain.errors import DomainError
 from butler.settings import load_settings
+from butler.web import body
 from butler.web.errors import (
     RETRY_AFTER_SECONDS,
     ApiError,
@@ -34,7 +35,8 @@ BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
 def create_app(*routers: Router) -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True)
+    # Bodies are parsed by butler.web.body (I-JSON, bounded depth and numbers), never json.loads.
+    app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=body.loads)
     for router in routers:
         app.include_router(router)
 
