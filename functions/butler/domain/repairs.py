@@ -24,10 +24,12 @@ class Category:
     label: str
     emergency: bool = False
     hint: str = ""
+    # Only ever in a common area (lifts, shared facilities): the report form chooses 公共区域.
+    public_area: bool = False
 
 
 CATEGORIES: tuple[Category, ...] = (
-    Category("elevator_entrapment", "电梯困人", True, "有人被困在电梯内"),
+    Category("elevator_entrapment", "电梯困人", True, "有人被困在电梯内", public_area=True),
     Category("gas_leak", "燃气泄漏", True, "闻到燃气味或燃气报警器响"),
     Category("fire", "火情或冒烟", True, "看到明火、浓烟或闻到焦糊味"),
     Category("flooding", "水浸或爆管", True, "水管爆裂、房间或楼道大量积水"),
@@ -36,8 +38,8 @@ CATEGORIES: tuple[Category, ...] = (
     Category("electrical", "电路与照明", hint="插座、开关、灯具、跳闸"),
     Category("doors_windows", "门窗与门禁", hint="入户门、窗户、单元门禁、门锁"),
     Category("walls_ceilings", "墙面与渗漏", hint="墙面开裂、天花板渗水、瓷砖脱落"),
-    Category("elevator", "电梯故障（无人被困）", hint="电梯停运、异响、按钮失灵"),
-    Category("public_facilities", "公共设施", hint="楼道灯、消防栓箱、健身器材、道路井盖"),
+    Category("elevator", "电梯故障（无人被困）", hint="电梯停运、异响、按钮失灵", public_area=True),
+    Category("public_facilities", "公共设施", hint="楼道灯、消防栓箱、健身器材、道路井盖", public_area=True),
     Category("other", "其他", hint="以上都不是的问题"),
 )
 _CATEGORIES = {c.code: c for c in CATEGORIES}
