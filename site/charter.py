@@ -15,15 +15,18 @@ rendered pages:
 ``budget``
     the example budget of ``site/data/budget.yml`` (or of the file named by
     ``BUTLER_BUDGET_FILE``): categories with items, a subtotal per category and the
-    total, all computed here, never typed
+    total, and what each comes to per household per month (the households counted in
+    ``site/data/households.csv``) and per square metre of the estate's total floor area
+    (``floor_area`` in the budget file) per month, all computed here, never typed
 
-and the filter ``|yuan`` (``1754400`` → ``1,754,400``).
+and the filters ``|yuan`` (``1754400`` → ``1,754,400``) and ``|fen`` (``243.7`` → ``243.70``).
 
 A data file that is missing a field, names an unknown area or post, or holds an amount
 that is not a number fails the build with a ``PluginError`` naming the file and the entry.
 """
 from __future__ import annotations
 
+import csv
 import itertools
 import math
 import os
@@ -42,6 +45,8 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 CHARTER_FILE = DATA_DIR / "charter.yml"
 BUDGET_FILE = DATA_DIR / "budget.yml"
 BUDGET_FILE_ENV = "BUTLER_BUDGET_FILE"  # another budget file, e.g. a broken one in a test
+HOUSEHOLDS_FILE = DATA_DIR / "households.csv"  # one line per home (column `unit`), as the survey invites them
+FEN = Decimal("0.01")
 ROUND_TEXT = 15.0 * 11  # at most eleven characters a line in a round's step box
 ROUND_GAP = 24.0  # between two steps
 
@@ -90,6 +95,11 @@ class Charter:
     rounds: dict[str, Round]
 
 
+def per_month(yearly: Decimal, count) -> Decimal:
+    """A yearly amount per month and per household (or square metre), to the fen, half up."""
+    return (yearly / 12 / Decimal(count)).quantize(FEN, rounding=ROUND_HALF_UP)
+
+
 @dataclass(frozen=True)
 class BudgetItem:
     name: str
@@ -110,9 +120,17 @@ class BudgetCategory:
 
 
 @dataclass(frozen=True)
+class FloorArea:
+    square_metres: Decimal  # the estate's total building floor area (总建筑面积)
+    note: str  # e.g. 示例: shown next to the figure
+
+
+@dataclass(frozen=True)
 class Budget:
     title: str
     categories: tuple[BudgetCategory, ...]
+    households: int
+    floor_area: FloorArea
 
     @property
     def total(self) -> Decimal:
@@ -122,6 +140,14 @@ class Budget:
     def monthly_average(self) -> Decimal:
         """The total spread over twelve months, to the whole yuan (half up)."""
         return (self.total / 12).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+
+    def per_household(self, yearly: Decimal) -> Decimal:
+        """A yearly amount per household per month, in yuan to the fen."""
+        return per_month(yearly, self.households)
+
+    def per_square_metre(self, yearly: Decimal) -> Decimal:
+        """A yearly amount per square metre of floor area per month, in yuan to the fen."""
+        return per_month(yearly, self.floor_area.square_metres)
 
 
 # --------------------------------------------------------------------------- reading
@@ -202,8 +228,33 @@ def _amount(path: Path, where: str, value) -> Decimal:
     return Decimal(str(value))
 
 
-def load_budget(path: Path, roles: tuple[Role, ...]) -> Budget:
-    """Read and check the budget; every yearly amount, subtotal and the total are computed."""
+def count_households(path: Path = HOUSEHOLDS_FILE) -> int:
+    """The homes listed in ``households.csv`` (distinct non-empty ``unit`` values)."""
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            if "unit" not in (reader.fieldnames or []):
+                raise PluginError(f"{path}: needs a 'unit' column (one home a line)")
+            units = {(row["unit"] or "").strip() for row in reader} - {""}
+    except OSError as exc:
+        raise PluginError(f"{path}: cannot read the households: {exc}") from exc
+    if not units:
+        raise PluginError(f"{path}: lists no households, so nothing can be shown per household")
+    return len(units)
+
+
+def _floor_area(path: Path, data: dict) -> FloorArea:
+    entry = data.get("floor_area")
+    value = entry.get("square_metres") if isinstance(entry, dict) else None
+    if type(value) not in (int, float) or not math.isfinite(value) or value <= 0:
+        raise PluginError(f"{path}: floor_area.square_metres {value!r} is not the estate's total floor area "
+                          "in square metres (digits only, more than 0, e.g. 66000)")
+    return FloorArea(Decimal(str(value)), _text(path, "floor_area", entry, "note", required=False))
+
+
+def load_budget(path: Path, roles: tuple[Role, ...], households: int) -> Budget:
+    """Read and check the budget; every yearly amount, subtotal and the total are computed,
+    and the figures per household (``households`` homes) and per square metre."""
     data = read_mapping(path, "the budget")
     headcount = {r.code: r for r in roles}
     categories = []
@@ -235,7 +286,8 @@ def load_budget(path: Path, roles: tuple[Role, ...]) -> Budget:
                 basis = f"每年 {yuan(amount)} 元"
             items.append(BudgetItem(name, basis, yearly, _text(path, at, item, "note", required=False)))
         categories.append(BudgetCategory(label, _text(path, where, category, "note", required=False), tuple(items)))
-    return Budget(_text(path, "the budget", data, "title"), tuple(categories))
+    return Budget(_text(path, "the budget", data, "title"), tuple(categories), households,
+                  _floor_area(path, data))
 
 
 def budget_file() -> Path:
@@ -302,8 +354,13 @@ def template_globals(diagrams) -> dict:
         "staff_total": sum(r.headcount for r in charter.roles),
         "rounds": charter.rounds,
         "round_diagram": lambda name: round_diagram(diagrams, _round(charter, name)),
-        "budget": load_budget(budget_file(), charter.roles),
+        "budget": load_budget(budget_file(), charter.roles, count_households()),
     }
 
 
-FILTERS = {"yuan": yuan}
+def fen(value) -> str:
+    """An amount in yuan always to the fen: ``243.7`` → ``243.70`` (per-household figures)."""
+    return f"{Decimal(value):,.2f}"
+
+
+FILTERS = {"yuan": yuan, "fen": fen}

@@ -10,7 +10,7 @@ import os
 import re
 import subprocess
 import sys
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -29,6 +29,7 @@ from tests.site.test_process_pages import (
 
 DATA = ROOT / "site" / "data"
 BUDGET_FILE = DATA / "budget.yml"
+HOUSEHOLDS_FILE = DATA / "households.csv"
 CHARTER_FILE = DATA / "charter.yml"
 
 # The eight sections of the plan: (key in conftest.PAGES, the page's heading).
@@ -235,27 +236,59 @@ def expected_budget(budget: dict, charter_data: dict) -> dict:
     return result
 
 
+def households() -> int:
+    """Homes in households.csv, counted here without the site's code."""
+    lines = HOUSEHOLDS_FILE.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "unit"
+    return len({line.strip() for line in lines[1:] if line.strip()})
+
+
+def monthly_per(yearly: Decimal, count) -> str:
+    """Yuan per month per household (or m²), to the fen, as the page prints it."""
+    return f"{(yearly / 12 / Decimal(count)).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
+
+
+def _amount(cell) -> Decimal:
+    return Decimal(cell.text.strip().replace(",", ""))
+
+
 def shown_budget(html: str) -> dict:
-    """The same shape, read from the table on the page."""
+    """The same shape as ``expected_budget``, read from the table on the page: each category's
+    row (with its subtotal) comes before its items."""
     shown: dict = {}
-    items: list[Decimal] = []
+    label = None
     for row in scan.rows(html, "budget-table"):
-        if not row.cells:
-            continue  # a category's heading row
-        amount = Decimal(row.cells[2].text.replace(",", ""))
-        if "data-item" in row.attrs:
-            items.append(amount)
-        elif "data-subtotal" in row.attrs:
-            shown[row.attrs["data-subtotal"]] = (items, amount)
-            items = []
+        if "data-subtotal" in row.attrs:
+            label = row.attrs["data-subtotal"]
+            shown[label] = ([], _amount(row.cells[0]))
+        elif "data-item" in row.attrs:
+            assert label, f"item {row.attrs['data-item']} before any category"
+            shown[label][0].append(_amount(row.cells[0]))
         elif "data-total" in row.attrs:
-            shown["total"] = amount
-    assert not items, "items after the last subtotal"
+            shown["total"] = _amount(row.cells[0])
     return shown
+
+
+def per_household_shown(html: str) -> list[tuple[Decimal, str]]:
+    """(yearly amount, per household per month as printed) of every row of the table."""
+    return [(_amount(row.cells[0]), row.cells[1].text.strip())
+            for row in scan.rows(html, "budget-table") if row.cells]
 
 
 def check_budget(html: str, expected: dict) -> None:
     assert shown_budget(html) == expected
+    count = households()
+    rows = per_household_shown(html)
+    assert len(rows) == sum(len(items) + 1 for items, _ in
+                            (v for k, v in expected.items() if k != "total")) + 1
+    for yearly, printed in rows:
+        assert printed == monthly_per(yearly, count), (yearly, printed)
+    facts = scan.by_id(html)
+    budget = yaml.safe_load(BUDGET_FILE.read_text(encoding="utf-8"))
+    area = Decimal(str(budget["floor_area"]["square_metres"]))
+    assert facts["budget-per-household"].text == monthly_per(expected["total"], count)
+    assert facts["budget-per-square-metre"].text == monthly_per(expected["total"], area)
+    assert facts["budget-floor-area"].text == f"{area:,}"
 
 
 def test_budget_subtotals_and_total_equal_a_recomputation(page_html, charter_data):
@@ -268,14 +301,27 @@ def test_budget_subtotals_and_total_equal_a_recomputation(page_html, charter_dat
     assert scan.by_id(html)["budget-monthly"].text == f"{monthly:,}"
 
 
+def test_budget_shows_per_household_and_per_square_metre_of_the_example_area(page_html):
+    html = page_html("charter_budget")
+    assert f"按 {households()} 户计算" in html
+    facts = scan.by_id(html)["budget-facts"].text
+    assert "每户每月" in facts and "每平方米每月" in facts and "示例" in facts
+    # The example area is marked as one where it is kept, too.
+    assert "示例" in next(line for line in BUDGET_FILE.read_text(encoding="utf-8").splitlines()
+                        if line.startswith("floor_area:"))
+
+
 def test_budget_check_can_fail(page_html, charter_data):
     html = page_html("charter_budget")
     expected = expected_budget(yaml.safe_load(BUDGET_FILE.read_text(encoding="utf-8")), charter_data)
     subtotal = f"{expected['人员费用'][1]:,}"
     total = f"{expected['total']:,}"
-    for old, new in ((f"<strong>{subtotal}</strong>", f"<strong>{subtotal}0</strong>"),
+    per_household = scan.by_id(html)["budget-per-household"].text
+    for old, new in ((f"data-amount>{subtotal}<", f"data-amount>{subtotal}0<"),
                      (f'id="budget-total">{total}<', f'id="budget-total">1{total}<'),
-                     ('data-amount>192,000<', 'data-amount>192,001<')):
+                     ('data-amount>192,000<', 'data-amount>192,001<'),
+                     ('data-per-household>26.67<', 'data-per-household>26.66<'),
+                     (f'id="budget-per-household">{per_household}<', 'id="budget-per-household">1.00<')):
         tampered = html.replace(old, new, 1)
         assert tampered != html, old
         with pytest.raises(AssertionError):
@@ -287,18 +333,33 @@ def test_budget_says_it_is_an_example(page_html):
     assert "示例" in _h1(page_html("charter_budget")) + body.split("</p>")[0]
 
 
+def test_budget_prints_no_empty_notes(page_html):
+    """Notes only where an item has one: no "备注：—" repeated down the page."""
+    table = scan.by_id(page_html("charter_budget"))["budget-table"].text
+    assert "—" not in table and "备注" not in table
+    budget = yaml.safe_load(BUDGET_FILE.read_text(encoding="utf-8"))
+    for note in (i["note"] for c in budget["categories"] for i in c["items"] if i.get("note")):
+        assert note in table
+
+
 BROKEN_BUDGETS = {
     "not_a_number": ("items:\n      - {name: 办公用品, yearly: 一万二}", "is not a number of yuan"),
     "missing_name": ("items:\n      - {yearly: 12000}", "has no 'name'"),
     "no_amount": ("items:\n      - {name: 办公用品}", "needs exactly one of"),
     "unknown_post": ("items:\n      - {name: 园丁, role: gardener, per_person_monthly: 4000}",
                      "per_person_monthly needs a 'role'"),
+    "no_floor_area": ("items:\n      - {name: 办公用品, yearly: 12000}\nfloor_area: {note: 示例}",
+                      "floor_area.square_metres None is not the estate's total floor area"),
+    "zero_floor_area": ("items:\n      - {name: 办公用品, yearly: 12000}\nfloor_area: {square_metres: 0}",
+                        "floor_area.square_metres 0 is not"),
 }
+AREA = "\nfloor_area: {square_metres: 66000, note: 示例}"
 
 
 def _broken_budget(tmp_path: Path, items: str) -> Path:
     path = tmp_path / "budget.yml"
-    path.write_text(f"title: 坏掉的预算\ncategories:\n  - label: 办公费用\n    {items}\n", encoding="utf-8")
+    area = "" if "floor_area" in items else AREA
+    path.write_text(f"title: 坏掉的预算\ncategories:\n  - label: 办公费用\n    {items}{area}\n", encoding="utf-8")
     return path
 
 
@@ -308,11 +369,24 @@ def test_budget_data_errors_are_named(hooks, tmp_path, case):
     path = _broken_budget(tmp_path, items)
     roles = hooks.charter.load_charter().roles
     with pytest.raises(PluginError, match=re.escape(message)) as error:
-        hooks.charter.load_budget(path, roles)
+        hooks.charter.load_budget(path, roles, 600)
     assert str(path) in str(error.value)
     # The same file with the fault fixed loads: the message names this fault, not another.
     fixed = _broken_budget(tmp_path, "items:\n      - {name: 办公用品, yearly: 12000}")
-    assert hooks.charter.load_budget(fixed, roles).total == 12000
+    budget = hooks.charter.load_budget(fixed, roles, 600)
+    assert budget.total == 12000
+    assert budget.per_household(budget.total) == Decimal("1.67")  # 12000 / 12 / 600
+    assert budget.per_square_metre(budget.total) == Decimal("0.02")  # 1000 / 66000, to the fen
+
+
+def test_households_are_counted_from_the_csv(hooks, tmp_path):
+    path = tmp_path / "households.csv"
+    path.write_text("unit\n1-1-101\n1-1-102\n\n1-1-102\n", encoding="utf-8")
+    assert hooks.charter.count_households(path) == 2
+    assert hooks.charter.count_households() == households()
+    path.write_text("unit\n", encoding="utf-8")
+    with pytest.raises(PluginError, match="lists no households"):
+        hooks.charter.count_households(path)
 
 
 def test_a_broken_budget_file_fails_the_build(hooks, tmp_path):
