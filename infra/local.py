@@ -89,6 +89,9 @@ class LocalStack:
                                    handler_for=self.handler_for)
         for pump in self._pumps:
             pump.drain()  # the demo data is not news
+        from infra.s3_events import event_pumps  # S3 → EventBridge → function (the photo check)
+
+        self._pumps += event_pumps(self.template, self.provisioned, self.aws_endpoint, self.handler_for)
         self._start_background(self._pump_streams, "streams")
         self._start_background(self._print_alerts, "alerts")
         for spec in self.specs:

@@ -8,6 +8,7 @@ import urllib.request
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -390,7 +391,7 @@ def test_link_merges_a_duplicate_into_the_primary_and_show_lists_it(api, cli, re
     assert f"合并到本报修的同一故障报修：{duplicate}" in cli("show", primary).out
 
 
-JPEG = b"\xff\xd8\xff\xe0" + b"0" * 2000 + b"\xff\xd9"
+JPEG = (Path(__file__).parent.parent / "support" / "images" / "python.jpg").read_bytes()
 
 
 def test_a_technician_adds_a_photo_and_show_links_to_it(api, cli, repo, provisioned, moto_endpoint, tmp_path):
@@ -422,6 +423,17 @@ def test_a_photo_of_the_wrong_type_is_refused_and_not_recorded(api, cli, repo, t
 
     assert result.code == 1 and "只能上传 JPG、PNG 或 WebP" in result.err
     assert missing.code == 2 and "无法读取文件" in missing.err
+    assert repo.get(reference).photos == []
+
+
+def test_a_file_that_is_not_the_picture_its_name_says_is_refused_and_not_recorded(api, cli, repo, tmp_path):
+    reference, _ = reported(api)
+    page = tmp_path / "before.jpg"
+    page.write_bytes(b"<!doctype html><script>alert(1)</script>")
+
+    result = cli("--as", TECHNICIAN, "photo", reference, page, "--kind", "before")
+
+    assert result.code == 1 and "不是有效的 JPG、PNG 或 WebP 照片" in result.err
     assert repo.get(reference).photos == []
 
 

@@ -30,6 +30,7 @@ from butler.domain.complaints import (
 from butler.domain.complaints import KINDS as COMPLAINT_KINDS
 from butler.domain.complaints import SOURCES as COMPLAINT_SOURCES
 from butler.domain.errors import DomainError, InvalidTransition, NotFound, NotPermitted
+from butler.domain.photos import shown as shown_photos
 from butler.domain.repairs import SOURCES, WorkOrder, category
 from butler.domain.staff import Roster, StaffMember
 from butler.domain.workflow import ROLE_LABELS, Action
@@ -205,6 +206,7 @@ def show(ctx: Context, args: argparse.Namespace) -> int:
         out(render.complaint_detail(case, roster=ctx.roster, now=ctx.now, member=ctx.member,
                                     guard_message=guard, prog=ctx.prog))
         return OK
+    case = dataclasses.replace(case, photos=shown_photos(case.photos))  # checked pictures only
     links, hint = _photo_links(case, args.photos_bucket or load_settings().photos_bucket,
                                args.site_url or os.environ.get("SITE_URL"))
     out(render.detail(case, roster=ctx.roster, now=ctx.now, member=ctx.member, guard_message=guard,
@@ -288,7 +290,7 @@ def step(ctx: Context, args: argparse.Namespace) -> int:
 
 def photo(ctx: Context, args: argparse.Namespace) -> int:
     """Attach a before/after photo from a file; the same limits as a resident's upload."""
-    from butler.domain.photos import KIND_LABELS
+    from butler.domain.photos import KIND_LABELS, refuse_unless_picture
     from butler.repository.photo_store import PhotoStore
 
     member = ctx.require_member("上传照片")
@@ -302,8 +304,9 @@ def photo(ctx: Context, args: argparse.Namespace) -> int:
         raise UsageError(f"无法读取文件 {path}：{error.strerror or error}") from None
     content_type = mimetypes.guess_type(path.name)[0] or ""  # the domain says which types it takes
     _, order = _find(ctx, args.reference, only=REPAIR_KIND)
+    refuse_unless_picture(content_type, data)
     record = add_photo(ctx.repairs, order, kind=args.kind, content_type=content_type, size=len(data),
-                       by=member.id)
+                       by=member.id, verified=True)
     PhotoStore(bucket).put(record, data)
     same_kind = sum(1 for p in order.photos if p["kind"] == record.kind)
     out(f"{order.reference}：已上传{KIND_LABELS[record.kind]}照片（{render.size_text(len(data))}），"

@@ -84,6 +84,7 @@ class PhotoAttribute(MapAttribute):
     size = NumberAttribute()
     at = UnicodeAttribute()
     by = UnicodeAttribute()
+    verified_at = UnicodeAttribute(null=True)  # butler.domain.photos: checked to be a picture
 
 
 class CaseItem(Model):

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from typing import Sequence
+from typing import Optional, Sequence
 from urllib.parse import urlsplit
 
-from butler.domain.photos import KEY_PREFIX, Photo
+from butler.domain.photos import KEY_PREFIX, UPLOAD_SECONDS, Photo
 
-UPLOAD_SECONDS = 600
+__all__ = ["PhotoStore", "UPLOAD_SECONDS", "VIEW_SECONDS"]
 VIEW_SECONDS = 900
 
 
@@ -42,6 +42,16 @@ class PhotoStore:
         if len(data) != photo.size:
             raise ValueError("size differs from the photo record")
         _s3().put_object(Bucket=self.bucket, Key=photo.key, Body=data, ContentType=photo.content_type)
+
+    def head(self, key: str, length: int) -> Optional[tuple[bytes, int]]:
+        """The first ``length`` bytes of a file and its full size; None if there is no file."""
+        try:
+            answer = _s3().get_object(Bucket=self.bucket, Key=key, Range=f"bytes=0-{length - 1}")
+        except _s3().exceptions.NoSuchKey:
+            return None
+        data = answer["Body"].read()
+        total = answer.get("ContentRange", "").rpartition("/")[2]
+        return data, int(total) if total.isdigit() else int(answer["ContentLength"])
 
     def delete(self, keys: Sequence[str]) -> None:
         """Delete photo files (a missing one counts as deleted); raises if any is left."""

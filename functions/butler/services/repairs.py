@@ -2,10 +2,11 @@
 (``butler.services.cases``)."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from functools import partial
 
-from butler.domain.photos import Photo, new_photo
+from butler.domain.photos import Photo, holds_slot, new_photo
 from butler.domain.repairs import RepairReport, WorkOrder, new_work_order
 from butler.domain.timefmt import utc_now
 from butler.repository.work_orders import WorkOrderRepository
@@ -26,10 +27,15 @@ def report_repair(repo: WorkOrderRepository, report: RepairReport) -> Reported:
 
 
 def add_photo(repo: WorkOrderRepository, order: WorkOrder, *, kind: str, content_type: str,
-              size: int, by: str) -> Photo:
-    """Record a photo on the order (the file follows through a presigned upload)."""
+              size: int, by: str, verified: bool = False) -> Photo:
+    """Record a photo on the order (the file follows through a presigned upload and is
+    checked when it lands; ``verified``: the caller has checked the file in hand). Links
+    handed out and never used are dropped here, freeing their slots."""
+    now = utc_now()
     photo = new_photo(order.reference, order.photos, kind=kind, content_type=content_type,
-                      size=size, by=by, now=utc_now())
-    order.photos.append(photo.as_dict())
+                      size=size, by=by, now=now)
+    if verified:
+        photo = dataclasses.replace(photo, verified_at=photo.at)
+    order.photos = [p for p in order.photos if holds_slot(p, now)] + [photo.as_dict()]
     repo.save_or_conflict(order)
     return photo

@@ -5,6 +5,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.metrics import MetricUnit
 
+from butler.domain.photos import shown
 from butler.domain.repairs import REPAIR_WORKFLOW, resident_view
 from butler.repository.photo_store import PhotoStore
 from butler.repository.work_orders import WorkOrderRepository
@@ -52,8 +53,8 @@ publish(router, API, create=_report, show=_show,
 
 
 def _view_response(order, view: dict):
-    own = [p for p in order.photos if p["kind"] == "resident"]
-    if own:  # a resident sees the photos they attached
+    own = [p for p in shown(order.photos) if p["kind"] == "resident"]
+    if own:  # a resident sees the photos they attached, once checked to be pictures
         store = PhotoStore(load_settings().photos_bucket)
         view["photos"] = [{"id": p["id"], "url": store.view_url(p)} for p in own]
     return json_response(view)
