@@ -119,8 +119,11 @@ class LocalStack:
                     traceback.print_exc()
 
     def _print_alerts(self) -> None:
-        """Staff alerts (SNS) go to email in AWS; locally they are printed here."""
+        """Staff alerts (SNS) go to email in AWS; locally they are printed here, inert like
+        every staff output (a resident's text in them steers no terminal)."""
         import boto3
+
+        from butler.domain.inert import inert
 
         sqs = boto3.client("sqs", endpoint_url=self.aws_endpoint)
         sns = boto3.client("sns", endpoint_url=self.aws_endpoint)
@@ -131,7 +134,7 @@ class LocalStack:
                           Attributes={"RawMessageDelivery": "true"})
         while not self._stopping.wait(1.0):
             for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-                print(f"ALERT: {message['Body']}", flush=True)
+                print(f"ALERT: {inert(message['Body'])}", flush=True)
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
     def _run_schedule(self, logical_id: str, expression: str) -> None:
@@ -345,6 +348,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  Demo {order.reference} ({order.status}): {stack.url}/track/#ref={order.reference}&token={order.token}")
     for code in stack.demo_survey_codes:
         print(f"  Demo survey invitation: {stack.url}/survey/#code={code}")
+    print(staff_settings(stack), flush=True)
     print("Press Ctrl-C to stop.", flush=True)
     if args.stop_with_parent:
         parent = os.getppid()
@@ -353,6 +357,15 @@ def main(argv: list[str] | None = None) -> int:
     stack.stop()
     print("Stopped.", flush=True)
     return 0
+
+
+def staff_settings(stack: LocalStack) -> str:
+    """The one block staff paste into a shell so that ``butler-staff`` works on this stack
+    without options: the variables the staff tool reads (``butler.cli.environment``)."""
+    from butler.cli.environment import export_block
+
+    block = export_block({**os.environ, "SITE_URL": stack.url})
+    return f"员工命令行（butler-staff）：在另一个终端粘贴以下设置，然后直接运行，例如 .venv/bin/butler-staff --as gj-li queue reported\n{block}"
 
 
 def _watch_parent(parent: int, stopped: threading.Event) -> None:

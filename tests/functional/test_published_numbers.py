@@ -84,12 +84,12 @@ def test_the_results_page_and_the_scorecards_show_exactly_what_a_recount_gives(c
         handled = by_hand(quarter, cases)
         areas = expected[quarter]["areas"]
         for row in rows:
-            if row["scope"] == "staff":
+            if row["scope"] == "员工":
                 mine = [r for r in handled if r[0] == row["id"]]
                 department = DEPARTMENT_OF_LABEL[ROSTER[row["id"]].department]
             else:
                 mine, department = [r for r in handled if r[1] == row["id"]], row["id"]
             by_hand_row = measures_by_hand(mine, survey_by_hand(department, areas))
             assert {m: row[m] for m in by_hand_row} == {m: csv_cell(v) for m, v in by_hand_row.items()}, row["id"]
-        assert sum(int(r["handled"]) for r in rows if r["scope"] == "department") == len(handled) > 100
+        assert sum(int(r["handled"]) for r in rows if r["scope"] == "部门") == len(handled) > 100
         assert all(r["survey_score"] for r in rows)

@@ -18,7 +18,10 @@ from butler.repository.work_orders import WorkOrderRepository
 from butler.roster import load_roster
 from butler.services import surveys as survey_service
 from infra.demo_cases import generate
+from butler.cli.scorecard import CSV_COLUMNS
+from butler.domain.workflow import ROLE_LABELS
 from tests.functional import test_staff_cli
+from tests.support import staff_csv
 
 cli = test_staff_cli.cli  # butler-staff in this process, output captured (a shared fixture)
 
@@ -82,9 +85,9 @@ def expected_cards(demo, quarter, survey=None):
 
 
 def csv_rows(run):
+    """The export's rows keyed by the columns' keys, after checking its BOM and its Chinese headers."""
     assert run.code == 0, run.err
-    assert run.out.startswith(BOM) and not run.out.startswith(BOM * 2)
-    return list(csv.DictReader(io.StringIO(run.out.removeprefix(BOM))))
+    return staff_csv.read(run.out, CSV_COLUMNS)
 
 
 def csv_cell(value):
@@ -110,18 +113,20 @@ def test_the_csv_and_the_report_show_the_pure_computation_for_every_member_and_d
 
     rows = csv_rows(cli("scorecard", "--quarter", "2026Q4", "--csv", *tables))
 
-    assert list(rows[0]) == ["quarter", "scope", "id", "name", "role", "department", *MEASURES]
+    header = next(csv.reader(io.StringIO(cli("scorecard", "--quarter", "2026Q4", "--csv", *tables).out)))
+    assert header == [BOM + "季度", "范围", "工号或部门代码", "姓名或部门", "岗位", "部门代码", "办结", "按时",
+                      "按时率（%）", "评价数", "平均评分", "返工", "返工率（%）", "满意度调查"]
     expected = [
-        {"quarter": "2026Q4", "scope": "staff", "id": r.staff_id, "name": r.name, "role": r.role,
+        {"quarter": "2026Q4", "scope": "员工", "id": r.staff_id, "name": r.name, "role": ROLE_LABELS[r.role],
          "department": r.department, **{m: csv_cell(getattr(r.measures, m)) for m in MEASURES}}
         for r in cards.staff
     ] + [
-        {"quarter": "2026Q4", "scope": "department", "id": r.code, "name": r.label, "role": "",
+        {"quarter": "2026Q4", "scope": "部门", "id": r.code, "name": r.label, "role": "",
          "department": r.code, **{m: csv_cell(getattr(r.measures, m)) for m in MEASURES}}
         for r in cards.departments
     ]
     assert rows == expected
-    assert {row["id"] for row in rows if row["scope"] == "department"} == {d.code for d in DEPARTMENTS}
+    assert {row["id"] for row in rows if row["scope"] == "部门"} == {d.code for d in DEPARTMENTS}
     assert all(row["survey_score"] for row in rows)  # every area was answered
     assert rows[-4]["id"] == "engineering" and int(rows[-4]["handled"]) > 100
 
@@ -153,7 +158,7 @@ def test_one_side_only_and_a_quarter_without_a_survey(cli, stack, small_demo):
     for cells, row in zip(section(staff_only.out, "按员工"), cards.staff, strict=True):
         assert cells[-8:] == [shown(m, getattr(row.measures, m)) for m in MEASURES], row.staff_id
         assert cells[-1] == EMPTY
-    assert [row["scope"] for row in departments] == ["department"] * len(DEPARTMENTS)
+    assert [row["scope"] for row in departments] == ["部门"] * len(DEPARTMENTS)
     assert [row["handled"] for row in departments] == [str(r.measures.handled) for r in cards.departments]
     assert [row["on_time_rate"] for row in departments] == [csv_cell(r.measures.on_time_rate) for r in cards.departments]
     assert {row["survey_score"] for row in departments} == {""}

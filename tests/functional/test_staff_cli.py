@@ -107,7 +107,8 @@ def test_the_whole_plan_through_the_cli_and_the_resident_routes(api, cli, repo):
             result = cli(*cli_argv(step, reference), "--note", f"第{number}步",
                          "--staff-note", f"内部{number}")
             assert (result.code, result.err) == (0, ""), (step.action, result.err)
-            assert f"当前状态：{REPAIR_WORKFLOW.state(step.target).label}（{step.target}）" in result.out
+            assert f"当前状态：{REPAIR_WORKFLOW.state(step.target).label}。" in result.out
+            assert step.target not in result.out  # a label, not the code after it
         order = repo.get(reference)
         assert order.status == step.target, step.action
         assert (order.timeline[-1].action, order.timeline[-1].actor) == (step.action, step.actor)

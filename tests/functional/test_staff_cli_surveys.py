@@ -13,7 +13,9 @@ from butler.domain.surveys import AREA_CODES, CODE_PATTERN, code_hash, quarter_o
 from butler.domain.timefmt import utc_now
 from butler.repository.complaints import ComplaintRepository
 from butler.repository.surveys import SurveyRepository
+from butler.cli.surveys import COMMENT_COLUMNS
 from tests.functional import test_staff_cli
+from tests.support import staff_csv
 
 cli = test_staff_cli.cli  # butler-staff in this process, output captured (a shared fixture)
 JSON = {"Content-Type": "application/json"}
@@ -134,7 +136,7 @@ def test_a_comment_becomes_a_complaint_case_once(api, cli, opened, stack, repo):
     answer(api, codes["1-1-102"], 5)
 
     listed = cli("survey-comments", "--csv")
-    (row,) = list(csv.DictReader(io.StringIO(listed.out.removeprefix("\ufeff"))))
+    (row,) = staff_csv.read(listed.out, COMMENT_COLUMNS)
     made = cli("--as", "kf-zhang", "survey-to-case", row["response"], "--kind", "complaint", "--topic", "facilities")
     twice = cli("--as", "kf-he", "survey-to-case", row["response"], "--kind", "complaint", "--topic", "facilities")
 

@@ -30,6 +30,7 @@ from butler.domain.complaints import (
 from butler.domain.complaints import KINDS as COMPLAINT_KINDS
 from butler.domain.complaints import SOURCES as COMPLAINT_SOURCES
 from butler.domain.errors import DomainError, InvalidTransition, NotFound, NotPermitted
+from butler.domain.inert import inert
 from butler.domain.photos import shown as shown_photos
 from butler.domain.repairs import SOURCES, WorkOrder, category
 from butler.domain.staff import Roster, StaffMember
@@ -82,7 +83,15 @@ class Context:
 
 
 def out(text: str = "") -> None:
-    print(text, file=sys.stdout)
+    """Print for staff. The renderers make what people typed inert field by field; this
+    is the last guard, for anything printed here: no control or bidi character reaches
+    the terminal raw (only the line breaks of the text itself)."""
+    print(inert(text, newlines=True), file=sys.stdout)
+
+
+def err(text: str) -> None:
+    """A message on stderr, made inert like ``out``."""
+    print(inert(text, newlines=True), file=sys.stderr)
 
 
 def write_csv(text: str) -> None:
@@ -99,6 +108,7 @@ def write_csv(text: str) -> None:
 
 # ---------------------------------------------------------------------- lists
 def _emit(ctx: Context, args: argparse.Namespace, kind: Kind, title: str, cases: list) -> int:
+    """One list: a titled table, or the CSV (``render.csv_table`` makes its cells safe)."""
     if kind is COMPLAINT_KIND:
         text = (render.complaint_csv_text(cases, ctx.now, with_contact=args.with_contact) if args.csv
                 else render.complaint_table(cases, ctx.now, ctx.roster))
@@ -117,17 +127,38 @@ def _kind(args: argparse.Namespace) -> Kind:
     return KINDS[getattr(args, "kind", None) or REPAIR_KIND.name]
 
 
+def _kinds(args: argparse.Namespace, status: str | None = None) -> list[Kind]:
+    """The kinds a list is of: the one ``--kind`` names, else every kind (that has
+    ``status``). A CSV holds one kind's columns, so it needs ``--kind`` if that is more
+    than one."""
+    if getattr(args, "kind", None):
+        return [KINDS[args.kind]]
+    found = [k for k in KINDS.values() if status is None or k.workflow.has_state(status)]
+    if args.csv and len(found) > 1:
+        raise UsageError("CSV 每次只能导出一种：请加 --kind repair（报修工单）或 --kind complaint（咨询投诉建议）。")
+    return found
+
+
+def _emit_each(ctx: Context, args: argparse.Namespace, lists: list[tuple[Kind, str, list]]) -> int:
+    """Lists of several kinds, one after the other, each under its title."""
+    for index, (kind, title, cases) in enumerate(lists):
+        if index:
+            out()
+        _emit(ctx, args, kind, title, cases)
+    return OK
+
+
 def queue(ctx: Context, args: argparse.Namespace) -> int:
-    kind = _kind(args)
-    if not kind.workflow.has_state(args.status):
-        states = "、".join(f"{s.code} {s.label}" for s in kind.workflow.states)
-        raise UsageError(f"{kind.label}没有状态 {args.status}；可用的状态：{states}。")
-    label = kind.workflow.state(args.status).label
-    if kind is REPAIR_KIND:
-        title = f"队列：{label}（{args.status}），按报修时间排列"
-    else:
-        title = f"{kind.label}队列：{label}（{args.status}），按提交时间排列"
-    return _emit(ctx, args, kind, title, ctx.repo(kind).queue(args.status))
+    """One status's queue: of the kind ``--kind`` names, else of every kind that has it."""
+    lists = []
+    for kind in _kinds(args, args.status):
+        if not kind.workflow.has_state(args.status):
+            states = "、".join(f"{s.code} {s.label}" for s in kind.workflow.states)
+            raise UsageError(f"{kind.label}没有状态 {args.status}；可用的状态：{states}。")
+        label = kind.workflow.state(args.status).label
+        order = "报修时间" if kind is REPAIR_KIND else "提交时间"
+        lists.append((kind, f"{kind.label}队列：{label}，按{order}排列", ctx.repo(kind).queue(args.status)))
+    return _emit_each(ctx, args, lists)
 
 
 def mine(ctx: Context, args: argparse.Namespace) -> int:
@@ -153,10 +184,15 @@ def _owned_by(repo: ComplaintRepository, staff_id: str) -> list[ComplaintCase]:
 
 
 def overdue(ctx: Context, args: argparse.Namespace) -> int:
+    """What the overdue sweep marked, of one kind (repairs unless ``--kind``); the title
+    says which kind, and a repairs' list says how to see the other."""
     kind = _kind(args)
-    title = "已超时的工单（超时巡检标记），按期限排列" if kind is REPAIR_KIND else \
+    title = "已超时的报修工单（超时巡检标记），按期限排列" if kind is REPAIR_KIND else \
         f"已超时的{kind.label}（超时巡检标记：首次答复或约定回复已过期），按期限排列"
-    return _emit(ctx, args, kind, title, ctx.repo(kind).overdue())
+    result = _emit(ctx, args, kind, title, ctx.repo(kind).overdue())
+    if not args.csv and not getattr(args, "kind", None):
+        out(f"（已超时的咨询投诉建议：{ctx.prog} overdue --kind complaint）")
+    return result
 
 
 def department(ctx: Context, args: argparse.Namespace) -> int:
@@ -170,7 +206,7 @@ def department(ctx: Context, args: argparse.Namespace) -> int:
             raise UsageError("请写部门代码（" + "、".join(f"{d.code} {d.label}" for d in DEPARTMENTS)
                              + "），或用 --as 工号 按您所在的部门查看。")
     label = next(d.label for d in DEPARTMENTS if d.code == code)
-    return _emit(ctx, args, COMPLAINT_KIND, f"转交{label}（{code}）、待部门处理或答复的咨询投诉建议，"
+    return _emit(ctx, args, COMPLAINT_KIND, f"转交{label}、待部门处理或答复的咨询投诉建议，"
                  "按约定回复时间排列", ctx.repo(COMPLAINT_KIND).with_department(code))
 
 
@@ -281,7 +317,7 @@ def step(ctx: Context, args: argparse.Namespace) -> int:
     except NotFound:
         raise _not_found(kind, args.reference) from None
     state = kind.workflow.state(case.status)
-    out(f"{case.reference}：已{action.label}。当前状态：{state.label}（{case.status}）。")
+    out(f"{case.reference}：已{action.label}。当前状态：{state.label}。")
     due = kind.case.next_due(case)
     if due is not None:
         out(f"  当前期限：{render.local_time(due)}（北京时间）")
@@ -390,13 +426,13 @@ def file_case(ctx: Context, args: argparse.Namespace) -> int:
 def _print_invalid(error: ValidationError, options: dict[str, tuple[str, str]], help_command: str) -> None:
     from butler.web.errors import field_message
 
-    print("没有登记：有几项填写不正确，请按提示修改。", file=sys.stderr)
+    err("没有登记：有几项填写不正确，请按提示修改。")
     for problem in error.errors():
         loc = [str(part) for part in problem.get("loc", ())]
         option, label = options.get(loc[0] if loc else "", ("", ""))
         prefix = f"{option}（{label}）：" if option else ""
-        print(f"  {prefix}{field_message(problem.get('type', ''), problem)}", file=sys.stderr)
-    print(f"各项的填写说明：{help_command}", file=sys.stderr)
+        err(f"  {prefix}{field_message(problem.get('type', ''), problem)}")
+    err(f"各项的填写说明：{help_command}")
 
 
 # ---------------------------------------------------------------------- roster

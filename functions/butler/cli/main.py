@@ -13,11 +13,11 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
-from urllib.parse import urlsplit
 
 from butler.cli import commands, kinds, render, scorecard
 from butler.cli import surveys as survey_commands
-from butler.cli.commands import OK, REFUSED, Context, UsageError
+from butler.cli.commands import OK, REFUSED, Context, UsageError, err
+from butler.cli.environment import UNAVAILABLE, VARIABLES, connect, unavailable_message
 from butler.cli.kinds import KINDS
 from butler.cli.zh_argparse import Formatter, chinese_argparse
 from butler.domain.complaints import DEPARTMENTS, TOPICS
@@ -28,14 +28,12 @@ from butler.domain.photos import KIND_LABELS as PHOTO_KINDS
 from butler.domain.repairs import CATEGORIES, SOURCES
 from butler.domain.staff import Roster
 from butler.domain.timefmt import utc_now
-from butler.domain.workflow import Action, Workflow
+from butler.domain.errors import InvalidTransition
+from butler.domain.workflow import Action, StepField, Workflow
 from butler.roster import load_roster
 from butler.settings import load_settings
 
 PROG = "butler-staff"
-UNAVAILABLE = 3  # exit code when a table cannot be reached (1: refused, 2: usage)
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
-LOCAL_REGION = "ap-east-1"  # the local stack's region (infra/local.py); moto keeps tables per region
 STAFF_SOURCES = tuple(code for code in SOURCES if code != "resident_site")
 STAFF_PHOTO_KINDS = tuple(kind for kind in PHOTO_KINDS if kind != "resident")
 FILE_SOURCES = {code: label for code, label in COMPLAINT_SOURCES.items() if code not in ("resident_site", "survey")}
@@ -61,11 +59,13 @@ EPILOG = f"""\
   {PROG} --as kf-zhang file --kind complaint --topic cleaning --description 楼道垃圾两天没清运 \\
       --contact-name 陈女士 --contact-phone 139xxxxxxxx --source phone
                                                       代业主登记一条电话投诉（登记人即首问负责人）
-  {PROG} --endpoint-url http://127.0.0.1:端口 --table butler-local-repairs \\
-      --complaints-table butler-local-complaints --as gj-li queue reported
-                                                      连接本地演示环境
 
-退出码：0 成功；1 操作被拒绝或找不到编号；2 命令写法有误；3 无法连接数据表。"""
+连接哪里：表名、照片存储桶和服务地址取环境变量（{"、".join(VARIABLES)}），\
+与系统函数读取的是同一组变量；选项 --table、--complaints-table、--surveys-table、--photos-bucket、\
+--endpoint-url、--region 临时覆盖它们。本地演示环境（make dev）启动时会打印一段 export 设置，\
+粘贴到终端后即可直接使用以上命令。
+
+退出码：0 成功；1 操作被拒绝或找不到编号；2 命令写法有误；3 无法连接数据表或照片存储。"""
 
 
 def _global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
@@ -91,10 +91,9 @@ def _global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
                        help="AWS 区域（默认取 AWS 配置；连接本机地址时默认 ap-east-1）")
 
 
-def _list_options(parser: argparse.ArgumentParser, *, kind: bool = False) -> None:
+def _list_options(parser: argparse.ArgumentParser, *, kind: str = "") -> None:
     if kind:
-        parser.add_argument("--kind", choices=tuple(KINDS), metavar="种类",
-                            help="repair 报修工单（默认）或 complaint 咨询投诉建议")
+        parser.add_argument("--kind", choices=tuple(KINDS), metavar="种类", help=kind)
     parser.add_argument("--csv", action="store_true",
                         help="输出 CSV（UTF-8 带 BOM，Excel 可直接打开）而不是表格")
     parser.add_argument("--with-contact", action="store_true",
@@ -126,16 +125,16 @@ def build_parser(*workflows: Workflow, roster: Roster | None = None) -> argparse
     child.add_argument("status", metavar="状态",
                        choices=list(dict.fromkeys(s.code for w in workflows for s in w.states)),
                        help="例如 reported（待派单）、completed（待验收）；咨询投诉建议如 submitted（待认领）")
-    _list_options(child, kind=True)
+    _list_options(child, kind="repair 报修工单或 complaint 咨询投诉建议；不写时按状态确定（状态代码不会重复）")
 
     child = command("mine", "我的：手上未完工的工单，或 --kind complaint 我负责的咨询投诉建议（需 --as）",
                     commands.mine,
                     "维修人员：手上未完工的工单。加 --kind complaint：您作为首问负责人、尚未办结的"
                     "咨询投诉建议（首问负责，跟踪到底）。")
-    _list_options(child, kind=True)
+    _list_options(child, kind="repair 报修工单（默认）或 complaint 我负责的咨询投诉建议")
 
     child = command("overdue", "已超时的工单或咨询投诉建议（由超时巡检标记）", commands.overdue)
-    _list_options(child, kind=True)
+    _list_options(child, kind="repair 报修工单（默认）或 complaint 咨询投诉建议")
 
     child = command("department", "部门待办：转交到部门、尚未答复的咨询投诉建议", commands.department,
                     "列出转交到一个部门、还在调查核实或等负责人答复的咨询投诉建议，约定回复时间最早的在前。"
@@ -218,7 +217,7 @@ def _add_step(command: Callable[..., argparse.ArgumentParser], uses: list[tuple[
     for field_name, owners in fields.items():
         step_field = owners[0][1]
         only = "" if len(owners) == len(uses) else f"（仅{'、'.join(k.label for k, _ in owners)}）"
-        group.add_argument(render.option_name(step_field), dest=field_name,
+        group.add_argument(render.option_name(step_field), dest=field_name, type=_typed(step_field),
                            metavar=render.metavar(step_field),
                            help=render.field_hint(step_field, roster) + only)
     notes = "；".join(dict.fromkeys(a.resident_note for _, a in uses if a.resident_note)) or "无"
@@ -226,6 +225,26 @@ def _add_step(command: Callable[..., argparse.ArgumentParser], uses: list[tuple[
                        help=f"写给业主看的说明（显示在业主的进度页；默认：{notes}）")
     child.add_argument("--staff-note", metavar="文字", help="员工备注，仅员工可见")
     child.set_defaults(action_code=uses[0][1].code, field_names=tuple(fields))
+
+
+CHECKED_KINDS = ("minutes", "hours", "rating", "reference")  # and "choice:…"
+
+
+def _typed(step_field: StepField) -> Callable[[str], object] | None:
+    """argparse's type for a step option whose value has a form (a number in a range, a
+    code, a reference): checked by the field itself, so a wrong one is a usage error (exit 2)
+    before anything is read. Text and staff ids (checked against the roster) are the step's
+    to refuse."""
+    if step_field.kind not in CHECKED_KINDS and not step_field.kind.startswith("choice:"):
+        return None
+
+    def check(value: str) -> object:
+        try:
+            return step_field.check(value)
+        except InvalidTransition as error:
+            raise argparse.ArgumentTypeError(error.message) from None
+    check.__name__ = step_field.kind  # argparse names the type in some messages
+    return check
 
 
 def _add_report(command: Callable[..., argparse.ArgumentParser]) -> None:
@@ -273,23 +292,6 @@ def _add_file(command: Callable[..., argparse.ArgumentParser]) -> None:
     child.add_argument("--unit", metavar="房号", help="栋-单元-房号，例如 3-2-1201（选填）")
 
 
-def _connect(endpoint_url: str | None, region: str | None) -> None:
-    """Point the AWS SDKs at ``endpoint_url`` for this process (the local stack)."""
-    if region:
-        os.environ["AWS_DEFAULT_REGION"] = os.environ["AWS_REGION"] = region
-    if not endpoint_url:
-        return
-    # Service-specific variables win over the general one in botocore: set them all.
-    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_S3"):
-        os.environ[name] = endpoint_url
-    if urlsplit(endpoint_url).hostname in LOCAL_HOSTS:
-        # The local stack (moto) takes any credentials; it keeps its tables in one region.
-        if not (os.environ.get("AWS_ACCESS_KEY_ID") or os.environ.get("AWS_PROFILE")):
-            os.environ.update(AWS_ACCESS_KEY_ID="local", AWS_SECRET_ACCESS_KEY="local")
-        if not os.environ.get("AWS_DEFAULT_REGION"):
-            os.environ["AWS_DEFAULT_REGION"] = LOCAL_REGION
-
-
 def main(argv: list[str] | None = None) -> int:
     with chinese_argparse():
         parser = build_parser()
@@ -312,27 +314,24 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.actor is not None:
         member = roster.get(args.actor.strip())
         if member is None:
-            print(f"工号 {args.actor} 不在员工名册中，不能办理。可用 {PROG} staff 查看员工名册。",
-                  file=sys.stderr)
+            err(f"工号 {args.actor} 不在员工名册中，不能办理。可用 {PROG} staff 查看员工名册。")
             return REFUSED
     settings = load_settings()
     tables = {kind.name: getattr(args, kind.table_dest) or getattr(settings, kind.table_setting)
               for kind in KINDS.values()}
     tables["surveys"] = args.surveys_table or settings.surveys_table
-    _connect(args.endpoint_url, args.region)
+    endpoint = connect(args.endpoint_url, args.region)
     ctx = Context(tables=tables, roster=roster, member=member, now=utc_now(), prog=PROG)
     try:
         return args.run(ctx, args)
     except UsageError as error:
         parser.error(str(error))
     except DomainError as error:
-        print(error.message, file=sys.stderr)
+        err(error.message)
         return REFUSED
     except (PynamoDBException, BotoCoreError, ClientError) as error:
-        detail = " ".join(str(error).split())[:300]
         where = "、".join(f"{KINDS[name].table_label} {ctx.tables[name]}" for name in ctx.repos) or "数据表"
-        print(f"无法访问{where}：请检查表名、--endpoint-url、AWS 凭证和区域。"
-              f"（{type(error).__name__}：{detail}）", file=sys.stderr)
+        err(unavailable_message(error, endpoint, where))
         return UNAVAILABLE
     except BrokenPipeError:  # piped into `head`: stop quietly (recipe of the signal docs)
         try:

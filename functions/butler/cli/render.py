@@ -4,6 +4,11 @@ repair work order or an inquiry, complaint or suggestion).
 Pure formatting: cases, the roster and "now" in, text out. Times are stored in UTC and
 shown in Asia/Shanghai. What every kind of case has (step records, timeline, staff notes,
 next steps) is rendered once, by the case's workflow.
+
+Everything people typed reaches the output through ``butler.domain.inert``: table cells
+(``table``), the fields of one case (``typed``) and CSV cells (``csv_table``); the commands'
+``out`` passes whatever they print through it once more. Labels are shown without their
+codes; codes appear only where staff type them (command lines, help).
 """
 from __future__ import annotations
 
@@ -28,6 +33,7 @@ from butler.domain.complaints import (
     topic,
 )
 from butler.domain.errors import InvalidTransition
+from butler.domain.inert import inert, spreadsheet_cell
 from butler.domain.photos import KIND_LABELS as PHOTO_KINDS
 from butler.domain.repairs import (
     REPAIR,
@@ -110,8 +116,20 @@ def width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
+def one_line(text: Any) -> str:
+    """A value for one table cell or one line: whitespace runs (line breaks, CR, tabs)
+    become one space, and what is left is inert."""
+    return inert(" ".join(str(text).split()))
+
+
+def typed(text: Any, indent: str = "      ") -> str:
+    """A field people typed, shown after its label: inert, and a line break in it starts a
+    line indented under the field, so that no line of it can pass for another field."""
+    return inert(text, newlines=True).replace("\n", "\n" + indent)
+
+
 def clip(text: str, limit: int = MAX_CELL) -> str:
-    text = " ".join(text.split())
+    text = one_line(text)
     if width(text) <= limit:
         return text
     out, used = "", 0
@@ -125,7 +143,7 @@ def clip(text: str, limit: int = MAX_CELL) -> str:
 def table(headers: Sequence[str], rows: Iterable[Sequence[str]], indent: str = "",
           limit: int | None = MAX_CELL) -> str:
     """Columns aligned for a terminal; cells longer than ``limit`` columns are cut."""
-    rows = [[clip(cell, limit) if limit else " ".join(cell.split()) for cell in row] for row in rows]
+    rows = [[clip(cell, limit) if limit else one_line(cell) for cell in row] for row in rows]
     widths = [max([width(h), *(width(r[i]) for r in rows)]) for i, h in enumerate(headers)]
 
     def line(cells: Sequence[str]) -> str:
@@ -187,17 +205,25 @@ def complaint_table(cases: Sequence[ComplaintCase], now: datetime, roster: Roste
     return listing(COMPLAINT_HEADERS, complaint_rows(cases, now, roster))
 
 
-CSV_FIELDS = (
-    "reference", "status", "status_label", "category", "category_label", "emergency", "urgency",
-    "source", "location_type", "unit", "location", "description", "contact_name",
-    "contact_phone", "preferred_time", "technician", "created_at", "respond_by", "complete_by",
-    "next_due", "overdue",
+# CSV columns: (key, the Chinese header staff see in Excel). Code columns ("…代码") keep
+# the codes staff filter by or type into commands; the other values are labels.
+CSV_COLUMNS = (
+    ("reference", "编号"), ("status", "状态代码"), ("status_label", "状态"), ("category", "类别代码"),
+    ("category_label", "类别"), ("emergency", "紧急"), ("urgency", "紧急程度"), ("source", "来源"),
+    ("location_type", "位置类型"), ("unit", "房号"), ("location", "位置"), ("description", "问题描述"),
+    ("contact_name", "联系人"), ("contact_phone", "联系电话"), ("preferred_time", "方便上门时间"),
+    ("technician", "维修人员工号"), ("created_at", "报修时间"), ("respond_by", "承诺响应时间"),
+    ("complete_by", "承诺完工时间"), ("next_due", "当前期限"), ("overdue", "已超时"),
 )
-COMPLAINT_CSV_FIELDS = (
-    "reference", "kind", "kind_label", "status", "status_label", "topic", "topic_label",
-    "department", "department_label", "owner", "source", "unit", "description", "contact_name",
-    "contact_phone", "created_at", "respond_by", "reply_by", "reopen_count", "next_due", "overdue",
+COMPLAINT_CSV_COLUMNS = (
+    ("reference", "编号"), ("kind", "类型代码"), ("kind_label", "类型"), ("status", "状态代码"),
+    ("status_label", "状态"), ("topic", "主题代码"), ("topic_label", "主题"), ("department", "部门代码"),
+    ("department_label", "部门"), ("owner", "首问负责人工号"), ("source", "来源"), ("unit", "房号"),
+    ("description", "具体情况"), ("contact_name", "联系人"), ("contact_phone", "联系电话"),
+    ("created_at", "提交时间"), ("respond_by", "首次答复或转交期限"), ("reply_by", "约定回复时间"),
+    ("reopen_count", "重新跟进次数"), ("next_due", "当前期限"), ("overdue", "已超时"),
 )
+YES_NO = {True: "是", False: "否"}
 
 
 def _case_columns(case: Any, kind: CaseKind, now: datetime, with_contact: bool) -> dict[str, Any]:
@@ -205,40 +231,46 @@ def _case_columns(case: Any, kind: CaseKind, now: datetime, with_contact: bool) 
     return {
         "reference": case.reference, "status": case.status,
         "status_label": status_label(case.status, kind.workflow),
-        "source": case.source, "unit": case.unit or "", "description": case.description,
+        "unit": case.unit or "", "description": case.description,
         "contact_name": case.contact_name if with_contact else mask_name(case.contact_name),
         "contact_phone": case.contact_phone if with_contact else mask_phone(case.contact_phone),
         "created_at": local_iso(case.created_at), "respond_by": local_iso(case.respond_by),
         "next_due": local_iso(kind.next_due(case)),
-        "overdue": "yes" if kind.breach(case, now) else "no",
+        "overdue": YES_NO[bool(kind.breach(case, now))],
     }
 
 
-def csv_table(fields: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
+def csv_table(columns: Sequence[tuple[str, str]], rows: Iterable[dict[str, Any]]) -> str:
+    """The one CSV writer of the staff tool: Chinese headers, then one line per row with the
+    columns' keys looked up in it. Every cell goes through ``spreadsheet_cell``: text is
+    inert and never a formula, numbers stay numbers."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=fields)
-    writer.writeheader()
-    writer.writerows(rows)
+    writer = csv.writer(out)
+    writer.writerow([spreadsheet_cell(header) for _, header in columns])
+    for row in rows:
+        writer.writerow([spreadsheet_cell(row.get(key)) for key, _ in columns])
     return out.getvalue()
 
 
 def csv_text(orders: Iterable[WorkOrder], now: datetime, *, with_contact: bool) -> str:
-    """CSV with English column names; times in Shanghai time with offset; the contact's
-    phone and name masked unless ``with_contact``."""
-    return csv_table(CSV_FIELDS, ({
+    """CSV of work orders; times in Shanghai time with offset; the contact's phone and name
+    masked unless ``with_contact``."""
+    return csv_table(CSV_COLUMNS, ({
         **_case_columns(order, REPAIR, now, with_contact),
+        "source": SOURCES.get(order.source, order.source),
         "category": order.category, "category_label": category(order.category).label,
-        "emergency": "yes" if order.emergency else "no", "urgency": order.urgency,
-        "location_type": order.location_type, "location": order.location,
-        "preferred_time": order.preferred_time, "technician": order.technician or "",
-        "complete_by": local_iso(order.complete_by),
+        "emergency": YES_NO[bool(order.emergency)], "urgency": service_levels.urgency(order.urgency).label,
+        "location_type": LOCATION_TYPES.get(order.location_type, order.location_type),
+        "location": order.location, "preferred_time": order.preferred_time,
+        "technician": order.technician or "", "complete_by": local_iso(order.complete_by),
     } for order in orders))
 
 
 def complaint_csv_text(cases: Iterable[ComplaintCase], now: datetime, *, with_contact: bool) -> str:
     """Like ``csv_text``, for inquiries, complaints and suggestions."""
-    return csv_table(COMPLAINT_CSV_FIELDS, ({
+    return csv_table(COMPLAINT_CSV_COLUMNS, ({
         **_case_columns(case, COMPLAINT, now, with_contact),
+        "source": COMPLAINT_SOURCES.get(case.source, case.source),
         "kind": case.kind, "kind_label": KINDS[case.kind],
         "topic": case.topic, "topic_label": topic(case.topic).label,
         "department": case.department, "department_label": department(case.department).label,
@@ -270,7 +302,7 @@ def _flags(case: Any, guard_message: str | None) -> list[str]:
     if case.alerted:
         lines.append(f"  已发提醒：{'；'.join(_alert_text(k) for k in sorted(case.alerted))}")
     if guard_message:
-        lines.append(f"  ⚠ 控制台修改被退回：{guard_message}")
+        lines.append(f"  ⚠ 控制台修改被退回：{typed(guard_message)}")
     return lines
 
 
@@ -284,10 +316,10 @@ def _records(case: Any, workflow: Workflow, roster: Roster) -> list[str]:
             if step_field.kind == "staff":
                 shown = staff_name(str(value), roster)
             elif step_field.kind.startswith("choice:") and value in CHOICE_LABELS:
-                shown = f"{CHOICE_LABELS[value]}（{value}）"
+                shown = CHOICE_LABELS[value]
             else:
                 shown = str(value)
-            lines.append(f"  {step_field.label}：{shown}")
+            lines.append(f"  {step_field.label}：{typed(shown)}")
     return lines
 
 
@@ -309,8 +341,8 @@ def _staff_notes(case: Any, roster: Roster) -> list[str]:
     lines = ["", f"{STAFF_NOTES_TITLE}："]
     if not case.staff_notes:
         return [*lines, "  （暂无）"]
-    return lines + [f"  {local_time(parse_iso(note['at']))}  {person(note['author'], '', roster)}：{note['text']}"
-                    for note in case.staff_notes]
+    return lines + [f"  {local_time(parse_iso(note['at']))}  {typed(person(note['author'], '', roster))}："
+                    f"{typed(note['text'])}" for note in case.staff_notes]
 
 
 def detail(order: WorkOrder, *, roster: Roster, now: datetime, member: StaffMember | None,
@@ -322,15 +354,15 @@ def detail(order: WorkOrder, *, roster: Roster, now: datetime, member: StaffMemb
     level = service_levels.urgency(order.urgency)
     lines = [
         f"报修 {order.reference}",
-        f"  状态：{state.label}（{order.status}）{'，已结束' if state.final else ''}",
-        f"  类别：{category(order.category).label}（{order.category}）"
+        f"  状态：{state.label}{'，已结束' if state.final else ''}",
+        f"  类别：{category(order.category).label}"
         + ("  ⚠ 紧急：危及安全，请立即处理" if order.emergency else ""),
         f"  紧急程度：{level.label}",
         f"  来源：{SOURCES.get(order.source, order.source)}",
-        f"  位置：{LOCATION_TYPES.get(order.location_type, order.location_type)} {where(order)}",
-        f"  问题描述：{order.description}",
-        f"  联系人：{order.contact_name}  电话：{order.contact_phone}",
-        f"  方便上门时间：{order.preferred_time or EMPTY}",
+        f"  位置：{LOCATION_TYPES.get(order.location_type, order.location_type)} {typed(where(order))}",
+        f"  问题描述：{typed(order.description)}",
+        f"  联系人：{typed(order.contact_name)}  电话：{typed(order.contact_phone)}",
+        f"  方便上门时间：{typed(order.preferred_time or EMPTY)}",
         f"  报修时间：{local_time(order.created_at)}",
         f"  承诺响应：{local_time(order.respond_by)}  承诺完工：{local_time(order.complete_by)}",
         f"  当前期限：{deadline(order, now)}",
@@ -347,8 +379,8 @@ def detail(order: WorkOrder, *, roster: Roster, now: datetime, member: StaffMemb
         for index, photo in enumerate(order.photos):
             link = photo_links[index] if index < len(photo_links) else None
             lines.append(f"  {PHOTO_KINDS.get(photo['kind'], photo['kind'])}  "
-                         f"{local_time(parse_iso(photo['at']))}  {person(photo['by'], '', roster)}  "
-                         f"{size_text(photo['size'])}  {link or photo['key']}")
+                         f"{local_time(parse_iso(photo['at']))}  {typed(person(photo['by'], '', roster))}  "
+                         f"{size_text(photo['size'])}  {one_line(link or photo['key'])}")
         if photo_hint:
             lines.append(f"  {photo_hint}")
     else:
@@ -369,16 +401,16 @@ def complaint_detail(case: ComplaintCase, *, roster: Roster, now: datetime,
                 f"{'' if case.status in REPLY_STATES else '，已答复'}）") if case.reply_by else "—（转交部门时约定）"
     lines = [
         f"{KINDS[case.kind]} {case.reference}",
-        f"  类型：{KINDS[case.kind]}（{case.kind}）",
-        f"  状态：{state.label}（{case.status}）{'，已结束' if state.final else ''}",
-        f"  主题：{topic(case.topic).label}（{case.topic}）",
-        f"  部门：{department(case.department).label}（{case.department}）"
+        f"  类型：{KINDS[case.kind]}",
+        f"  状态：{state.label}{'，已结束' if state.final else ''}",
+        f"  主题：{topic(case.topic).label}",
+        f"  部门：{department(case.department).label}"
         + ("，已转交" if transferred else "，按主题归口，尚未转交"),
         f"  首问负责人：{person(case.owner, '', roster) if case.owner else '未认领'}",
         f"  来源：{COMPLAINT_SOURCES.get(case.source, case.source)}",
-        f"  房号：{case.unit or EMPTY}",
-        f"  具体情况：{case.description}",
-        f"  联系人：{case.contact_name or EMPTY}  电话：{case.contact_phone or EMPTY}",
+        f"  房号：{typed(case.unit or EMPTY)}",
+        f"  具体情况：{typed(case.description)}",
+        f"  联系人：{typed(case.contact_name or EMPTY)}  电话：{typed(case.contact_phone or EMPTY)}",
         f"  提交时间：{local_time(case.created_at)}",
         f"  首次答复或转交期限：{local_time(case.respond_by)}",
         f"  约定回复时间：{promised}",
@@ -403,10 +435,10 @@ def _replies(case: Any, workflow: Workflow, roster: Roster) -> list[str]:
     if not steps:
         return [*lines, "  （暂无）"]
     for entry in steps:
-        note = f"  给业主的说明：{entry.note}" if entry.note else ""
+        note = f"  给业主的说明：{typed(entry.note)}" if entry.note else ""
         lines.append(f"  {local_time(entry.at)}  {_action_label(entry.action, workflow)}  "
-                     f"{person(entry.actor, entry.actor_role, roster)}{note}")
-    lines.append(f"  最新答复内容：{case.details.get('reply', EMPTY)}")
+                     f"{typed(person(entry.actor, entry.actor_role, roster))}{note}")
+    lines.append(f"  最新答复内容：{typed(case.details.get('reply', EMPTY))}")
     return lines
 
 

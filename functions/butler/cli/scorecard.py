@@ -1,5 +1,6 @@
 """``butler-staff scorecard``: the quarterly service-quality scorecards (考核) per staff member
-and per department, as an aligned report in Chinese or as CSV with English column names.
+and per department, as an aligned report in Chinese or as CSV with Chinese column headers
+(written by ``render.csv_table``, the staff tool's one CSV writer).
 
 The numbers come from ``butler.domain.scorecards`` (definitions in ``docs/scorecards.md``);
 this module only reads the tables and prints.
@@ -7,9 +8,7 @@ this module only reads the tables and prints.
 from __future__ import annotations
 
 import argparse
-import csv
 import dataclasses
-import io
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any, Optional
@@ -27,7 +26,10 @@ PERCENTS = ("on_time_rate", "reopen_rate")
 MEASURE_HEADERS = ("办结", "按时", "按时率", "评价数", "平均评分", "返工", "返工率", "满意度调查")
 STAFF_HEADERS = ("工号", "姓名", "岗位", "部门", *MEASURE_HEADERS)
 DEPARTMENT_HEADERS = ("部门", "代码", *MEASURE_HEADERS)
-CSV_FIELDS = ("quarter", "scope", "id", "name", "role", "department", *MEASURES)
+CSV_COLUMNS = (("quarter", "季度"), ("scope", "范围"), ("id", "工号或部门代码"), ("name", "姓名或部门"),
+               ("role", "岗位"), ("department", "部门代码"),
+               *((m, f"{h}（%）" if m in PERCENTS else h) for m, h in zip(MEASURES, MEASURE_HEADERS, strict=True)))
+SCOPES = {"staff": "员工", "department": "部门"}
 NOT_LISTED = "（不在名册）"
 EXPLANATION = (
     "说明：办结＝本季度首次完工的报修（计入维修人员和工程维修部）和本季度办结的咨询投诉建议"
@@ -111,20 +113,13 @@ def report(cards: Scorecards, staff: Sequence[StaffRow], departments: Sequence[D
 
 
 # ---------------------------------------------------------------------- CSV
-def csv_value(value: Optional[Any]) -> str:
-    return "" if value is None else str(value)
-
-
 def csv_text(cards: Scorecards, staff: Sequence[StaffRow], departments: Sequence[DepartmentRow]) -> str:
-    """One row per staff member (scope ``staff``) and per department (``department``);
-    rates in percent, empty where there is nothing to compute."""
-    rows = [*(("staff", r.staff_id, r.name, r.role, r.department or "", r.measures) for r in staff),
+    """One row per staff member (范围 员工) and per department (部门); rates in percent,
+    numbers as numbers, empty where there is nothing to compute."""
+    rows = [*(("staff", r.staff_id, r.name, ROLE_LABELS.get(r.role, r.role), r.department or "", r.measures)
+              for r in staff),
             *(("department", r.code, r.label, "", r.code, r.measures) for r in departments)]
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS)
-    writer.writeheader()
-    for scope, key, name, role, department, measures in rows:
-        writer.writerow({"quarter": cards.quarter, "scope": scope, "id": key, "name": name, "role": role,
-                         "department": department,
-                         **{field: csv_value(getattr(measures, field)) for field in MEASURES}})
-    return buffer.getvalue()
+    return render.csv_table(CSV_COLUMNS, ({
+        "quarter": cards.quarter, "scope": SCOPES[scope], "id": key, "name": name, "role": role,
+        "department": department, **{field: getattr(measures, field) for field in MEASURES},
+    } for scope, key, name, role, department, measures in rows))

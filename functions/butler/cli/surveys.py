@@ -34,7 +34,8 @@ from butler.services.cases import open_case
 DEFAULT_HOUSEHOLDS = Path("site/data/households.csv")
 OPENERS = ("butler",)  # who may open and close a campaign
 COMMENT_WIDTH = 40
-COMMENT_FIELDS = ("response", "submitted_at", "overall", "recommend", "comment", "case")
+COMMENT_COLUMNS = (("response", "答卷编号"), ("submitted_at", "提交时间"), ("overall", "总体评分"),
+                   ("recommend", "愿意推荐"), ("comment", "意见和建议"), ("case", "已转工单"))
 
 
 # ---------------------------------------------------------------------- helpers
@@ -220,9 +221,9 @@ def survey_comments(ctx: Context, args: argparse.Namespace) -> int:
     quarter = _quarter(args, ctx)
     rows = [r for r in _repo(ctx).responses_of(quarter) if r.answer.comment.strip()]
     if args.csv:
-        write_csv(render.csv_table(COMMENT_FIELDS, ({
+        write_csv(render.csv_table(COMMENT_COLUMNS, ({
             "response": r.id, "submitted_at": render.local_iso(r.submitted_at), "overall": r.answer.overall,
-            "recommend": "yes" if r.answer.recommend else "no", "comment": r.answer.comment,
+            "recommend": render.YES_NO[bool(r.answer.recommend)], "comment": r.answer.comment,
             "case": r.case_reference or ""} for r in rows)))
         return OK
     out(f"{surveys.quarter_label(quarter)}满意度调查的意见和建议（{len(rows)} 条）")

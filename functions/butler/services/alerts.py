@@ -1,11 +1,16 @@
 """Alerts to staff: emergencies at once, and each missed deadline exactly once (for a
-complaint, a missed promised reply is escalated to the department head and the butler)."""
+complaint, a missed promised reply is escalated to the department head and the butler).
+
+An alert quotes what a resident typed (a public area's location): every alert is made
+inert (``butler.domain.inert``) where it is published, one line without control or bidi
+characters, whatever email or SMS client shows it."""
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, Protocol
 
 from butler.domain import complaints, repairs
+from butler.domain.inert import inert
 from butler.domain.timefmt import SHANGHAI, iso
 from butler.repository.cases import CaseRepository
 from butler.repository.work_orders import WorkOrderRepository
@@ -71,7 +76,7 @@ def sweep_overdue(repo: CaseRepository, notifier: Notifier, now: datetime) -> li
 def _publish_or_unmark(repo: CaseRepository, notifier: Notifier, reference: str, key: str,
                        subject: str, message: str) -> None:
     try:
-        notifier.publish(subject, message)
+        notifier.publish(inert(subject), inert(message))
     except Exception:
         repo.unmark_alerted(reference, key)  # so that the next run tries again
         raise
