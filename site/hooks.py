@@ -116,6 +116,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 
 from butler.domain import complaints, repairs, retention, service_levels, surveys
+from butler.domain.estate import load_estate
 from butler.domain.workflow import ROLE_LABELS
 
 SITE_DIR = Path(__file__).resolve().parent
@@ -155,7 +156,7 @@ def load_community(path: Path = COMMUNITY_FILE) -> dict:
     """Read and check the community facts; raise PluginError with a plain reason."""
     data = charter.read_mapping(path, "community facts")
     for key in ("name", "short_name", "site_name", "service_center", "phones", "emergencies",
-                "emergency_page_phones", "buildings"):
+                "emergency_page_phones"):
         if key not in data:
             raise PluginError(f"{path}: missing '{key}'")
     for key in ("name", "address", "hours"):
@@ -193,6 +194,9 @@ def load_community(path: Path = COMMUNITY_FILE) -> dict:
         for key in entry["call"]:
             if key not in phones:
                 raise PluginError(f"{path}: emergencies.{category.code} calls unknown phone '{key}'")
+    # The layout is the functions' (butler/data/estate.json), which check house numbers
+    # against it: one source of truth for the posters, the assembly points and the server.
+    data["buildings"] = load_estate().as_data()
     return data
 
 

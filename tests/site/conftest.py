@@ -57,7 +57,10 @@ def page_html(built_site):
 
 @pytest.fixture(scope="session")
 def community() -> dict:
-    return yaml.safe_load(COMMUNITY_FILE.read_text(encoding="utf-8"))
+    from butler.domain.estate import load_estate
+
+    data = yaml.safe_load(COMMUNITY_FILE.read_text(encoding="utf-8"))
+    return {**data, "buildings": load_estate().as_data()}  # as site/hooks.py load_community reads it
 
 
 @pytest.fixture(scope="session")

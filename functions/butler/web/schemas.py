@@ -4,13 +4,14 @@ No ``from __future__ import annotations`` here: pydantic would compile every fie
 annotation from its text at import (some eighty ``eval`` calls, a cold-start cost).
 """
 
-import re
-from typing import Literal, Optional, Union
+from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, field_validator
 from pydantic_core import PydanticCustomError
 
+from butler.domain import phones
 from butler.domain.complaints import KINDS, TOPICS, ComplaintFiling
+from butler.domain.estate import SEPARATORS, UNIT_TEXT, UnitRefused, load_estate
 from butler.domain.repairs import RepairReport, category_codes
 from butler.domain.surveys import AREAS, CODE_PATTERN, COMMENT_MAX, Answer
 
@@ -18,15 +19,38 @@ CategoryCode = Literal[category_codes()]  # type: ignore[valid-type]
 KindCode = Literal[tuple(KINDS)]  # type: ignore[valid-type]
 TopicCode = Literal[tuple(t.code for t in TOPICS)]  # type: ignore[valid-type]
 
-# [0-9], not \d: Python's \d also matches other scripts' digits (१२३), which no phone dials.
-MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
-LANDLINE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}$")
-UNIT = re.compile(r"^[0-9A-Za-z]{1,4}-[0-9A-Za-z]{1,3}-[0-9A-Za-z]{2,6}$")
-DASHES = str.maketrans({"－": "-", "—": "-", "–": "-", "‐": "-", " ": ""})
-# The formats as the OpenAPI document states them (``json_schema_extra``: documented, not
-# enforced by pydantic; the validators below also accept spaces and other dashes).
-PHONE_PATTERN = f"^({MOBILE.pattern[1:-1]}|{LANDLINE.pattern[1:-1]})$"
-UNIT_PATTERN = UNIT.pattern
+# Phone numbers and house numbers are read and normalised by the domain (butler.domain.phones,
+# butler.domain.estate); the OpenAPI document states exactly what they accept.
+PHONE_PATTERN = phones.INPUT
+UNIT_PATTERN = load_estate().pattern()  # the estate's house numbers in their normal form
+# Kept for the staff CLI's house-archive lookup (butler.cli.commands.history).
+DASHES = SEPARATORS
+UNIT = UNIT_TEXT
+
+
+# What pydantic's ``str_strip_whitespace`` strips (Unicode White_Space, as Rust's ``trim``;
+# not Python's ``str.isspace``, which also takes \x1c-\x1f): a stripped field's length
+# limits apply to what is left.
+SPACE = r"[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+NOT_SPACE = SPACE.replace("[", "[^", 1)
+
+
+def stripped_pattern(min_length: int) -> str:
+    """JSON Schema ``pattern`` (unanchored, as JSON Schema reads it): at least ``min_length``
+    characters from the first to the last that is not a space, i.e. once stripped (the
+    ``minLength`` next to it counts the spaces around too)."""
+    if min_length <= 1:
+        return NOT_SPACE
+    return rf"{NOT_SPACE}[\s\S]{{{min_length - 2},}}{NOT_SPACE}"
+
+
+def text(default: Any = ..., *, min_length: int = 0, **kwargs: Any) -> Any:
+    """A text field of a stripped model: its schema states what the server enforces once
+    the text is stripped (``stripped_pattern``)."""
+    if min_length:
+        kwargs["min_length"] = min_length
+        kwargs["json_schema_extra"] = {"pattern": stripped_pattern(min_length), **kwargs.get("json_schema_extra", {})}
+    return Field(default, **kwargs)
 
 
 class Schema(BaseModel):
@@ -41,22 +65,25 @@ def required_when(field: str, value: str, *required: str) -> dict:
     """JSON Schema: when ``field`` is ``value``, ``required`` must be filled in."""
     return {"if": {"properties": {field: {"const": value}}, "required": [field]},
             "then": {"required": list(required),
-                     "properties": {name: {"type": "string", "minLength": 1} for name in required}}}
+                     "properties": {name: {"type": "string", "minLength": 1, "pattern": NOT_SPACE}
+                                    for name in required}}}
 
 
 def checked_unit(value: Optional[str]) -> Optional[str]:
-    value = (value or "").translate(DASHES) or None
-    # Checked before upper-casing: "ß".upper() is "SS", which the pattern would let through.
-    if value and not UNIT.match(value):
-        raise PydanticCustomError("butler_unit_format", "房号格式为“栋-单元-房号”，例如 3-2-1201。")
-    return value.upper() if value else value
+    """A house number of the estate in its normal form (``3-2-1201``), or None when empty."""
+    if not (value or "").strip():
+        return None
+    try:
+        return load_estate().check(value)
+    except UnitRefused as refused:
+        raise PydanticCustomError("butler_unit_format", refused.message) from None
 
 
 def checked_phone(value: str) -> str:
-    value = value.replace(" ", "")
-    if not (MOBILE.match(value) or LANDLINE.match(value)):
-        raise PydanticCustomError("butler_phone_format", "请填写正确的手机号（11 位）或固定电话，例如 13812345678。")
-    return value
+    found = phones.normal(value)
+    if found is None:
+        raise PydanticCustomError("butler_phone_format", phones.MESSAGE)
+    return found
 
 
 class RepairReportIn(Schema):
@@ -69,14 +96,17 @@ class RepairReportIn(Schema):
     urgency: Literal["normal", "urgent"] = Field("normal", title="紧急程度", description="一般或加急")
     location_type: Literal["home", "public"] = Field(title="户内或公共区域", description="home 户内，public 公共区域")
     unit: Optional[str] = Field(None, title="房号", max_length=20, validate_default=True,
-                                description="栋-单元-房号，例如 3-2-1201；户内报修必填",
+                                description="栋-单元-房号，例如 3-2-1201（12 层 01 室）；户内报修必填。"
+                                            "须是本小区的房号：楼栋、单元、楼层和房间都按小区的楼栋清单核对",
                                 json_schema_extra={"pattern": UNIT_PATTERN})
     location: str = Field("", title="位置", max_length=100, validate_default=True,
                           description="公共区域的具体位置（必填），或户内的具体部位")
-    description: str = Field(title="问题描述", min_length=5, max_length=500, description="问题描述")
+    description: str = text(title="问题描述", min_length=5, max_length=500, description="问题描述")
     # repr=False: libraries log models at DEBUG; personal data stays out of those lines.
-    contact_name: str = Field(title="联系人", min_length=1, max_length=20, description="联系人", repr=False)
-    contact_phone: str = Field(title="联系电话", max_length=20, description="联系电话：手机号或固定电话", repr=False,
+    contact_name: str = text(title="联系人", min_length=1, max_length=20, description="联系人", repr=False)
+    contact_phone: str = Field(title="联系电话", max_length=32, repr=False,
+                               description="联系电话：手机号（11 位）或带区号的固定电话，可带 +86、空格、短横线和括号，"
+                                           "保存为 13912345678 或 0571-88880000",
                                json_schema_extra={"pattern": PHONE_PATTERN})
     preferred_time: str = Field("", title="方便上门时间", max_length=40, description="方便上门的时间")
 
@@ -228,7 +258,7 @@ class NotFixedIn(Schema):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    reason: str = Field(min_length=2, max_length=300, description="哪里还没修好")
+    reason: str = text(min_length=2, max_length=300, description="哪里还没修好")
 
 
 class PhotoIn(Schema):
@@ -255,13 +285,14 @@ class ComplaintIn(Schema):
 
     kind: KindCode = Field(title="类型", description="inquiry 咨询、complaint 投诉、suggestion 建议")
     topic: TopicCode = Field(title="主题", description="主题，决定转交哪个部门")
-    description: str = Field(title="具体情况", min_length=5, max_length=1000, description="具体情况")
+    description: str = text(title="具体情况", min_length=5, max_length=1000, description="具体情况")
     contact_name: str = Field("", title="联系人", max_length=20, validate_default=True, repr=False,
                               description="联系人（咨询、投诉必填）")
-    contact_phone: str = Field("", title="联系电话", max_length=20, validate_default=True, repr=False,
-                               description="联系电话（咨询、投诉必填）",
+    contact_phone: str = Field("", title="联系电话", max_length=32, validate_default=True, repr=False,
+                               description="联系电话（咨询、投诉必填）：手机号或带区号的固定电话，写法同报修",
                                json_schema_extra={"pattern": f"^$|{PHONE_PATTERN}"})
-    unit: Optional[str] = Field(None, title="房号", max_length=20, description="栋-单元-房号（选填）",
+    unit: Optional[str] = Field(None, title="房号", max_length=20,
+                                description="栋-单元-房号（选填），须是本小区的房号，例如 3-2-1201",
                                 json_schema_extra={"pattern": UNIT_PATTERN})
 
     @field_validator("contact_name")
@@ -311,7 +342,7 @@ class SatisfiedIn(Schema):
 class NotSatisfiedIn(Schema):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    reason: str = Field(min_length=2, max_length=300, description="哪里还不满意")
+    reason: str = text(min_length=2, max_length=300, description="哪里还不满意")
 
 ScoresIn = create_model(  # one 1–5 score per service area, named by the area's code
     "ScoresIn", __config__=ConfigDict(extra="forbid", defer_build=True),
