@@ -10,17 +10,25 @@ NODE_TOOLS := node_modules/.installed
 SAM_VENV := .venv-sam
 SAM_CLI := $(SAM_VENV)/.installed
 SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
+# checkov (tests/infra/test_checkov.py) in its own environment too: its pins clash with ours.
+CHECKOV_VENV := .venv-checkov
+CHECKOV := $(CHECKOV_VENV)/.installed
 # Deployment: `make deploy STACK=cuihu REGION=ap-east-1 ALERT_EMAIL=duty@example.com`
 STACK ?= butler
 REGION ?= ap-east-1
 ALERT_EMAIL ?=
+# Optional: the site's own domain and its ACM certificate (us-east-1); viewers then need TLS 1.2+.
+ALIAS_DOMAIN ?=
+CERTIFICATE_ARN ?=
+# Deploying without the WAF (no rate limits, no managed rules) needs ALLOW_NO_WAF=1.
+ALLOW_NO_WAF ?=
 
 .PHONY: dev test site lint validate deploy system-deps venv clean
 
 dev: venv site
 	PORT=$(PORT) $(BIN)/python -m infra.local
 
-test: venv system-deps $(NODE_TOOLS) $(SAM_CLI)
+test: venv system-deps $(NODE_TOOLS) $(SAM_CLI) $(CHECKOV)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 site: venv
@@ -35,15 +43,25 @@ validate: lint $(SAM_CLI)
 	$(SAM) validate --lint --template-file infra/waf.yaml --region us-east-1
 
 # Step by step in README.md ("Deploying"). Needs AWS credentials in the environment.
+# The edge stack (WAF, CloudFront's log bucket) first; infra.publish --edge-parameters refuses
+# a main stack without a web ACL unless ALLOW_NO_WAF=1.
 deploy: validate site
 	$(SAM) deploy --template-file infra/waf.yaml --stack-name $(STACK)-waf --region us-east-1 \
-		--no-fail-on-empty-changeset
-	$(SAM) build --template-file template.yaml
+		--no-fail-on-empty-changeset \
+		--parameter-overrides CreateWebAcl=$(if $(filter 1,$(ALLOW_NO_WAF)),false,true)
+	edge="$$(ALLOW_NO_WAF=$(ALLOW_NO_WAF) $(BIN)/python -m infra.publish --stack $(STACK)-waf --region us-east-1 \
+		--edge-parameters)" && \
+	$(SAM) build --template-file template.yaml && \
 	$(SAM) deploy --stack-name $(STACK) --region $(REGION) --resolve-s3 --capabilities CAPABILITY_IAM \
 		--no-fail-on-empty-changeset --parameter-overrides \
-		AlertEmail="$(ALERT_EMAIL)" \
-		WebAclArn="$$($(BIN)/python -m infra.publish --stack $(STACK)-waf --region us-east-1 --output WebAclArn)"
+		AlertEmail="$(ALERT_EMAIL)" AliasDomain="$(ALIAS_DOMAIN)" CertificateArn="$(CERTIFICATE_ARN)" $$edge
 	$(BIN)/python -m infra.publish --stack $(STACK) --region $(REGION)
+
+$(CHECKOV):
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install -qq --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install -qq checkov==3.3.30
+	touch $@
 
 $(SAM_CLI):
 	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)

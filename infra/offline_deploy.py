@@ -11,6 +11,7 @@ import json
 import zipfile
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 import boto3
 
@@ -29,7 +30,7 @@ NOT_CREATABLE = frozenset({
     "AWS::CloudFront::Distribution", "AWS::CloudFront::Function",
     "AWS::CloudFront::OriginAccessControl", "AWS::CloudFront::ResponseHeadersPolicy",
     "AWS::S3::BucketPolicy", "AWS::SNS::Subscription", "AWS::CloudWatch::Alarm", "AWS::WAFv2::WebACL",
-    "AWS::WAFv2::WebACLAssociation",
+    "AWS::WAFv2::WebACLAssociation", "AWS::ApiGateway::Account",
 })
 
 
@@ -41,15 +42,42 @@ class Deployed:
     physical: dict[str, str]  # logical id → physical id, as CloudFormation reports them
 
 
-def translate(template: dict[str, Any], *, region: str, endpoint: str) -> dict[str, Any]:
-    """The SAM transform, with the code where ``sam package`` puts it (an S3 URI)."""
+def translate(template: dict[str, Any], *, region: str, endpoint: str | None = None,
+              iam: Any = None) -> dict[str, Any]:
+    """The SAM transform, with the code where ``sam package`` puts it (an S3 URI). AWS
+    managed policies are looked up in moto's IAM (at ``endpoint``, or the ``iam`` client)."""
     from samtranslator.translator.managed_policy_translator import ManagedPolicyLoader
     from samtranslator.translator.transform import transform
 
     template = copy.deepcopy(template)
     template["Globals"]["Function"]["CodeUri"] = f"s3://{ARTIFACTS_BUCKET}/{CODE_KEY}"
-    iam = boto3.client("iam", endpoint_url=endpoint, region_name=region)  # AWS managed policies
+    iam = iam or boto3.client("iam", endpoint_url=endpoint, region_name=region)
     return transform(template, {"AWS::Region": region}, ManagedPolicyLoader(iam))
+
+
+def role_statements(translated: dict[str, Any], iam: Any) -> dict[str, list[dict[str, Any]]]:
+    """Role logical id → every statement it grants: its inline policies and the documents of
+    its managed policies (AWS's own, as moto's IAM holds them), tagged with where they come from."""
+    granted: dict[str, list[dict[str, Any]]] = {}
+    for logical_id, resource in translated["Resources"].items():
+        if resource["Type"] != "AWS::IAM::Role":
+            continue
+        props = resource["Properties"]
+        statements = granted.setdefault(logical_id, [])
+        for policy in props.get("Policies", []):
+            statements += [{**s, "_from": policy["PolicyName"]} for s in _listed(policy["PolicyDocument"]["Statement"])]
+        for arn in props.get("ManagedPolicyArns", []):
+            arn = arn["Fn::Sub"] if isinstance(arn, dict) else arn
+            arn = arn.replace("${AWS::Partition}", "aws")
+            version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+            document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
+            document = json.loads(unquote(document)) if isinstance(document, str) else document
+            statements += [{**s, "_from": arn} for s in _listed(document["Statement"])]
+    return granted
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 def creatable(translated: dict[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,10 @@ and alarms that cover every function, table and failure queue, all sent to the a
 import json
 import re
 
+import pytest
+
+from butler.settings import Settings
+
 from infra import dashboard
 from infra.template import ROOT, functions, load_template, resources, routes, tables
 
@@ -127,8 +131,9 @@ def test_the_alerts_topic_key_lets_alarms_and_the_alerting_functions_publish():
     (alarms,) = [s for s in key["KeyPolicy"]["Statement"] if s.get("Principal", {}).get("Service") == "cloudwatch.amazonaws.com"]
     assert set(alarms["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey"}
     for spec in functions(TEMPLATE):
-        policies = TEMPLATE["Resources"][spec.logical_id]["Properties"].get("Policies", [{"Statement": []}])
-        statements = policies[0]["Statement"]
+        role = TEMPLATE["Resources"][spec.logical_id]["Properties"]["Role"]["Fn::GetAtt"][0]
+        statements = [s for p in TEMPLATE["Resources"][role]["Properties"]["Policies"]
+                      for s in p["PolicyDocument"]["Statement"]]
         publishes = any(s["Action"] == "sns:Publish" for s in statements)
         may_use_key = any(s["Resource"] == {"Fn::GetAtt": ["AlertsKey", "Arn"]} for s in statements)
         assert publishes == may_use_key, spec.logical_id
@@ -138,7 +143,8 @@ def test_every_function_logs_to_a_group_with_a_retention_period():
     groups = {json.dumps(r["Properties"]["LogGroupName"]): r["Properties"]
               for r in resources(TEMPLATE, "AWS::Logs::LogGroup").values()}
     for spec in functions(TEMPLATE):
-        group = groups[json.dumps({"Fn::Sub": f"/aws/lambda/${{{spec.logical_id}}}"})]
+        name = TEMPLATE["Resources"][spec.logical_id]["Properties"]["FunctionName"]["Fn::Sub"]
+        group = groups[json.dumps({"Fn::Sub": f"/aws/lambda/{name}"})]
         assert group["RetentionInDays"] in (30, 90), spec.logical_id
 
 
@@ -164,7 +170,7 @@ def test_the_web_acl_limits_each_client_on_cloudfront_and_answers_in_the_api_err
 
     assert props["Scope"] == "CLOUDFRONT"
     assert body["error"]["code"] == "TOO_MANY_REQUESTS" and re.search(r"[\u4e00-\u9fff]", body["error"]["message"])
-    rules = {rule["Name"]: rule for rule in props["Rules"]}
+    rules = {rule["Name"]: rule for rule in props["Rules"] if "RateBasedStatement" in rule["Statement"]}
     assert set(rules) == {"site-per-client", "api-per-client", "survey-answers-per-client"}
     for rule in rules.values():
         statement = rule["Statement"]["RateBasedStatement"]
@@ -173,3 +179,118 @@ def test_the_web_acl_limits_each_client_on_cloudfront_and_answers_in_the_api_err
         assert parameter["Default"] >= parameter["MinValue"] >= 10
     distribution = TEMPLATE["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
     assert distribution["WebACLId"] == {"Fn::If": ["HasWebAcl", {"Ref": "WebAclArn"}, {"Ref": "AWS::NoValue"}]}
+
+
+WAF = load_template(ROOT / "infra" / "waf.yaml")
+(WEB_ACL,) = resources(WAF, "AWS::WAFv2::WebACL").values()
+DISTRIBUTION = TEMPLATE["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+
+
+def _blocks(value):
+    """Every Block action anywhere in the web ACL (rule actions and managed rule overrides)."""
+    if isinstance(value, dict):
+        if "Block" in value:
+            yield value["Block"]
+        for item in value.values():
+            yield from _blocks(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _blocks(item)
+
+
+def test_every_waf_block_answers_with_a_stable_code_and_a_chinese_message():
+    """CloudFront rewrites nothing (no custom error responses), so what WAF answers is what
+    the page gets: on /api/* the API's own error shape."""
+    bodies = WEB_ACL["Properties"]["CustomResponseBodies"]
+    blocks = list(_blocks(WEB_ACL["Properties"]["Rules"]))
+
+    assert len(blocks) > 30  # the rate rules, the size rule and each managed rule
+    for block in blocks:
+        response = block["CustomResponse"]
+        body = bodies[response["CustomResponseBodyKey"]]
+        assert re.search(r"[\u4e00-\u9fff]", body["Content"]), response
+        if body["ContentType"] == "APPLICATION_JSON":
+            error = json.loads(body["Content"])["error"]
+            assert re.fullmatch(r"[A-Z_]+", error["code"]), response
+    assert {block["CustomResponse"]["ResponseCode"] for block in blocks} == {403, 413, 429}
+
+
+def _rule(name):
+    (rule,) = [r for r in WEB_ACL["Properties"]["Rules"] if r["Name"] == name]
+    return rule
+
+
+def test_the_managed_rule_groups_fit_a_json_forms_api_and_spare_photo_uploads():
+    common = _rule("aws-common-rule-set")["Statement"]["ManagedRuleGroupStatement"]
+    known_bad = _rule("aws-known-bad-inputs")["Statement"]["ManagedRuleGroupStatement"]
+    size = _rule("api-body-too-large")["Statement"]["AndStatement"]["Statements"][1]["SizeConstraintStatement"]
+
+    assert (common["Name"], known_bad["Name"]) == ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet")
+    overrides = {o["Name"]: o["ActionToUse"] for o in common["RuleActionOverrides"]}
+    assert overrides["SizeRestrictions_BODY"] == {"Count": {}}  # the API takes bodies up to 16 KB
+    assert WAF["Parameters"][size["Size"]["Ref"]]["Default"] == Settings().max_body_bytes
+    assert size["FieldToMatch"]["Body"]["OversizeHandling"] == "MATCH"
+    for group in (common, known_bad):
+        excluded = group["ScopeDownStatement"]["NotStatement"]["Statement"]["ByteMatchStatement"]
+        assert excluded["SearchString"] == "/photo-uploads/"  # image bytes go to S3, checked there
+    assert "Log4JRCE_BODY" in {o["Name"] for o in known_bad["RuleActionOverrides"]}
+
+
+def test_no_error_of_the_api_or_the_waf_is_rewritten_into_the_site_s_page():
+    behaviours = {b["PathPattern"]: b for b in DISTRIBUTION["CacheBehaviors"]}
+    (group,) = DISTRIBUTION["OriginGroups"]["Items"]
+    origins = {o["Id"]: o for o in DISTRIBUTION["Origins"]}
+    not_found = TEMPLATE["Resources"]["NotFoundBucket"]["Properties"]["WebsiteConfiguration"]
+
+    assert "CustomErrorResponses" not in DISTRIBUTION  # they would apply to /api/* too
+    assert behaviours["/api/*"]["TargetOriginId"] == "api"
+    assert DISTRIBUTION["DefaultCacheBehavior"]["TargetOriginId"] == group["Id"]
+    assert [m["OriginId"] for m in group["Members"]["Items"]] == ["site", "not-found"]
+    assert set(group["FailoverCriteria"]["StatusCodes"]["Items"]) == {403, 404}
+    assert "S3OriginConfig" in origins["site"] and "CustomOriginConfig" in origins["not-found"]
+    assert not_found == {"IndexDocument": "404.html", "ErrorDocument": "404.html"}
+
+
+def test_deploy_refuses_a_stack_without_waf_unless_asked():
+    from infra.publish import NO_WAF, edge_parameters
+
+    with pytest.raises(SystemExit) as refused:
+        edge_parameters({"WebAclArn": "", "LogsBucketDomain": "logs.s3.amazonaws.com"}, allow_no_waf=False)
+    assert str(refused.value) == NO_WAF and "ALLOW_NO_WAF=1" in NO_WAF
+    assert edge_parameters({"WebAclArn": "", "LogsBucketDomain": "l.s3.amazonaws.com"}, allow_no_waf=True) == [
+        "WebAclArn=", "CloudFrontLogsBucket=l.s3.amazonaws.com"]
+    arn = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/butler-waf/1"
+    assert edge_parameters({"WebAclArn": arn, "LogsBucketDomain": "l.s3.amazonaws.com"}, allow_no_waf=False)[0] == \
+        f"WebAclArn={arn}"
+    recipe = (ROOT / "Makefile").read_text(encoding="utf-8").split("\ndeploy:", 1)[1].split("\n\n", 1)[0]
+    assert "--edge-parameters" in recipe and "ALLOW_NO_WAF=$(ALLOW_NO_WAF)" in recipe
+    assert "WebAclArn=" not in recipe  # only infra.publish decides it
+
+
+def test_api_access_logs_are_json_without_paths_queries_headers_or_tokens():
+    (api,) = resources(TEMPLATE, "AWS::Serverless::Api").values()
+    setting = api["Properties"]["AccessLogSetting"]
+    line = json.loads(setting["Format"])  # one JSON object per request
+    group = TEMPLATE["Resources"][setting["DestinationArn"]["Fn::GetAtt"][0]]["Properties"]
+
+    assert set(line.values()) >= {"$context.resourcePath", "$context.status", "$context.requestId"}
+    for forbidden in ("$context.path", "querystring", "$input", "header", "authorizer", "$context.identity.user"):
+        assert forbidden not in setting["Format"], forbidden
+    assert 1 <= group["RetentionInDays"] <= 90 and group["KmsKeyId"] == {"Fn::GetAtt": ["LogsKey", "Arn"]}
+    account = TEMPLATE["Resources"]["ApiGatewayAccount"]["Properties"]
+    assert account["CloudWatchRoleArn"] == {"Fn::GetAtt": ["ApiGatewayLogsRole", "Arn"]}
+
+
+def test_cloudfront_logs_go_to_an_expiring_encrypted_bucket_without_cookies_and_tls_is_pinned():
+    logging = DISTRIBUTION["Logging"]["Fn::If"]
+    bucket = WAF["Resources"]["LogsBucket"]["Properties"]
+    (expiry,) = [r for r in bucket["LifecycleConfiguration"]["Rules"] if "ExpirationInDays" in r]
+    custom, default = DISTRIBUTION["ViewerCertificate"]["Fn::If"][1:]
+
+    assert logging[0] == "HasCloudFrontLogs" and logging[1]["IncludeCookies"] is False
+    assert WAF["Parameters"][expiry["ExpirationInDays"]["Ref"]]["Default"] <= 400
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
+    assert bucket["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerPreferred"}]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert custom["MinimumProtocolVersion"] == "TLSv1.2_2021" and custom["SslSupportMethod"] == "sni-only"
+    assert default == {"CloudFrontDefaultCertificate": True}  # CloudFront then allows TLSv1 whatever is set

@@ -101,13 +101,97 @@ def test_public_api_contract_paths_are_routed():
             ("GET", "/api/openapi.json")} <= declared
 
 
-def test_functions_have_no_wildcard_actions():
-    for logical_id, resource in resources(TEMPLATE, "AWS::Serverless::Function").items():
-        for policy in resource["Properties"].get("Policies", []):
-            for statement in policy.get("Statement", []):
-                actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-                assert not any("*" in a for a in actions), logical_id
-                assert statement["Resource"] != "*", logical_id
+# Actions AWS offers no resource to narrow to: the only ones a role may grant on "*".
+UNSCOPABLE = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+# Listings that name no resource of ours: allowed on this account's and region's groups only.
+LISTINGS = {"logs:DescribeLogGroups": "arn:aws:logs:ap-east-1:123456789012:log-group:*"}
+PSEUDO = {"${AWS::Partition}": "aws", "${AWS::Region}": "ap-east-1", "${AWS::AccountId}": "123456789012",
+          "${AWS::URLSuffix}": "amazonaws.com"}
+
+
+def _resource_text(resource, logical_ids):
+    """A resource as a string, each name of this stack (a resource, the stack name) as <name>."""
+    if isinstance(resource, str):
+        return resource
+    if "Fn::GetAtt" in resource or "Ref" in resource:
+        target = resource.get("Ref") or resource["Fn::GetAtt"][0]
+        return f"<{target}>" if target in logical_ids else "*"
+    text = resource["Fn::Sub"]
+    for pseudo, value in PSEUDO.items():
+        text = text.replace(pseudo, value)
+    text = text.replace("${AWS::StackName}", "<stack>")
+    return re.sub(r"\$\{(\w+)(\.\w+)?\}", lambda m: f"<{m.group(1)}>" if m.group(1) in logical_ids else "*", text)
+
+
+def _too_broad(statement, logical_ids):
+    """What an Allow statement grants beyond this stack's own resources, as (action, resource)."""
+    if statement.get("Effect") != "Allow":
+        return []
+    actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+    targets = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+    broad = []
+    for action in actions:
+        for target in (_resource_text(r, logical_ids) for r in targets):
+            scoped = "<" in target and "*" not in target.split("<", 1)[0]
+            allowed = (target == "*" and action in UNSCOPABLE) or LISTINGS.get(action) == target
+            if "*" in action or not (scoped or allowed):
+                broad.append((action, target))
+    return broad
+
+
+@pytest.fixture(scope="module")
+def translated_roles():
+    """Every role of the TRANSLATED template (what SAM adds included) with the documents of
+    its managed policies, resolved from moto's IAM, which holds AWS's own."""
+    import boto3
+    from moto import mock_aws
+
+    from infra.offline_deploy import role_statements, translate
+
+    os.environ.setdefault("AWS_DEFAULT_REGION", "ap-east-1")
+    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"  # AWS's own policies, as IAM has them
+    with mock_aws():
+        iam = boto3.client("iam", region_name="us-east-1")
+        translated = translate(TEMPLATE, region="ap-east-1", iam=iam)
+        aws_policy = role_statements({"Resources": {"Probe": {"Type": "AWS::IAM::Role", "Properties": {
+            "ManagedPolicyArns": ["arn:aws:iam::aws:policy/service-role/AWSLambdaDynamoDBExecutionRole"]}}}}, iam)
+        return translated, role_statements(translated, iam), aws_policy["Probe"]
+
+
+def test_no_role_grants_more_than_its_own_resources_not_even_through_what_sam_adds(translated_roles):
+    translated, granted, _ = translated_roles
+    logical_ids = set(translated["Resources"])
+
+    assert set(granted) >= {f"{spec.logical_id}Role" for spec in functions(TEMPLATE)} | {"ApiGatewayLogsRole"}
+    for role_id, statements in granted.items():
+        assert translated["Resources"][role_id]["Properties"].get("ManagedPolicyArns", []) == [], role_id
+        for statement in statements:
+            assert _too_broad(statement, logical_ids) == [], (role_id, statement["_from"])
+
+
+def test_the_role_check_catches_what_sam_used_to_add(translated_roles):
+    """AWSLambdaDynamoDBExecutionRole (every stream in the account) and a bare "*" are caught."""
+    translated, _, dynamodb_execution_role = translated_roles
+    logical_ids = set(translated["Resources"])
+
+    assert any(_too_broad(s, logical_ids) for s in dynamodb_execution_role)
+    assert _too_broad({"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}, logical_ids)
+    assert _too_broad({"Effect": "Allow", "Action": "dynamodb:Query",
+                       "Resource": {"Fn::Sub": "arn:${AWS::Partition}:dynamodb:*:*:table/*"}}, logical_ids)
+    assert not _too_broad({"Effect": "Allow", "Action": "dynamodb:Query",
+                           "Resource": {"Fn::Sub": "${RepairsTable.Arn}/index/*"}}, logical_ids)
+
+
+def test_every_service_may_use_a_key_only_for_this_account_and_stack():
+    """No confused deputy: a key that lets a service principal use it says on whose behalf."""
+    for logical_id, key in resources(TEMPLATE, "AWS::KMS::Key").items():
+        for statement in key["Properties"]["KeyPolicy"]["Statement"]:
+            if "Service" not in statement.get("Principal", {}):
+                continue
+            conditions = {name for test in statement.get("Condition", {}).values() for name in test}
+            assert conditions & {"aws:SourceArn", "kms:EncryptionContext:aws:logs:arn"}, (logical_id, statement["Sid"])
+            text = json.dumps(statement["Condition"])
+            assert "${AWS::AccountId}" in text and "${AWS::StackName}" in text, (logical_id, statement["Sid"])
 
 
 def test_cloudfront_sends_api_to_the_api_uncached_with_the_headers_it_reads():
@@ -120,7 +204,7 @@ def test_cloudfront_sends_api_to_the_api_uncached_with_the_headers_it_reads():
     # AllViewerExceptHostHeader: Authorization, Idempotency-Key, Content-Type and the query string
     assert api["OriginRequestPolicyId"] == "b689b0a8-53d0-40ab-baf2-68738e2966ac"
     assert {"POST", "GET"} <= set(api["AllowedMethods"])
-    assert config["DefaultCacheBehavior"]["TargetOriginId"] == "site"
+    assert config["DefaultCacheBehavior"]["TargetOriginId"] == "site-or-not-found"  # site, else its 404 page
 
 
 def test_security_headers_cover_hsts_csp_nosniff_frames_and_referrer():
@@ -156,17 +240,30 @@ def test_every_scheduled_function_has_an_on_failure_destination():
         assert TEMPLATE["Resources"][destination["Fn::GetAtt"][0]]["Type"] == "AWS::SQS::Queue"
 
 
-def test_every_function_gets_its_own_role_with_only_what_it_touches():
-    for logical_id, resource in resources(TEMPLATE, "AWS::Serverless::Function").items():
-        props = resource["Properties"]
-        assert "Role" not in props, logical_id  # SAM then creates one role per function
-        for policy in props.get("Policies", []):
-            assert isinstance(policy, dict) and "Statement" in policy, logical_id
+def test_every_function_has_its_own_role_writing_only_to_its_own_log_group():
+    """Explicit roles: SAM's own would add AWSLambdaBasicExecutionRole (every log group) and
+    AWSLambdaDynamoDBExecutionRole (every stream of the account)."""
+    roles = {}
+    for spec in functions(TEMPLATE):
+        props = TEMPLATE["Resources"][spec.logical_id]["Properties"]
+        role_id = props["Role"]["Fn::GetAtt"][0]
+        assert TEMPLATE["Resources"][role_id]["Type"] == "AWS::IAM::Role", spec.logical_id
+        assert "Policies" not in props, spec.logical_id  # SAM ignores them next to a Role
+        roles[role_id] = spec
+        name = props["FunctionName"]["Fn::Sub"]
+        assert name == "${AWS::StackName}-" + spec.environment["POWERTOOLS_SERVICE_NAME"]
+        group = TEMPLATE["Resources"][f"{spec.logical_id}Logs"]["Properties"]
+        assert group["LogGroupName"] == {"Fn::Sub": f"/aws/lambda/{name}"}, spec.logical_id
+        logs = [s for s in _statements(spec.logical_id) if "logs:PutLogEvents" in _actions(s)]
+        assert [s["Resource"] for s in logs] == [{"Fn::GetAtt": [f"{spec.logical_id}Logs", "Arn"]}]
+    assert len(roles) == len(functions(TEMPLATE))  # one role per function, none shared
 
 
 def _statements(logical_id):
-    for policy in TEMPLATE["Resources"][logical_id]["Properties"].get("Policies", []):
-        yield from policy.get("Statement", [])
+    """The statements of a function's role."""
+    role_id = TEMPLATE["Resources"][logical_id]["Properties"]["Role"]["Fn::GetAtt"][0]
+    for policy in TEMPLATE["Resources"][role_id]["Properties"]["Policies"]:
+        yield from policy["PolicyDocument"]["Statement"]
 
 
 def _actions(statement):
@@ -198,18 +295,23 @@ def test_the_anonymisation_runs_daily_and_touches_only_what_it_anonymises():
     assert (parameter["MinValue"], parameter["MaxValue"]) == (MIN_RETENTION_DAYS, MAX_RETENTION_DAYS)
     assert parameter["Default"] == DEFAULT_RETENTION_DAYS == Settings().contact_retention_days
     assert {action for action, _ in granted} == {"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query",
-                                                 "s3:DeleteObject", "sqs:SendMessage"}
+                                                 "s3:DeleteObject", "sqs:SendMessage", "logs:CreateLogStream",
+                                                 "logs:PutLogEvents", "xray:PutTraceSegments",
+                                                 "xray:PutTelemetryRecords"}
     assert indexes == {json.dumps([{"Fn::Sub": f"${{{table}.Arn}}/index/closed-with-contact"}
                                    for table in ("RepairsTable", "ComplaintsTable")])}
     assert ("s3:DeleteObject", json.dumps({"Fn::Sub": "${PhotosBucket.Arn}/photo-uploads/*"})) in granted
     assert TEMPLATE["Resources"]["AnonymiseContactsFunctionLogs"]["Properties"]["RetentionInDays"] == 90
 
 
-def test_every_function_logs_to_its_own_group_with_a_retention():
-    groups = {r["Properties"]["LogGroupName"]["Fn::Sub"]: r["Properties"]["RetentionInDays"]
+def test_every_function_logs_to_its_own_encrypted_group_with_a_retention():
+    groups = {r["Properties"]["LogGroupName"]["Fn::Sub"]: r["Properties"]
               for r in resources(TEMPLATE, "AWS::Logs::LogGroup").values()}
     for spec in functions(TEMPLATE):
-        assert groups.get(f"/aws/lambda/${{{spec.logical_id}}}"), spec.logical_id
+        name = TEMPLATE["Resources"][spec.logical_id]["Properties"]["FunctionName"]["Fn::Sub"]
+        assert groups[f"/aws/lambda/{name}"]["RetentionInDays"], spec.logical_id
+    for name, group in groups.items():
+        assert group["KmsKeyId"] == {"Fn::GetAtt": ["LogsKey", "Arn"]}, name
 
 
 @pytest.mark.parametrize("expression, now, seconds", [
