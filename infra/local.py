@@ -9,30 +9,21 @@ from __future__ import annotations
 import argparse
 import base64
 import importlib
-import json
-import mimetypes
 import os
 import signal
 import sys
 import threading
 import time
 import traceback
-import urllib.error
-import urllib.request
 from datetime import datetime, timezone
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable
-from urllib.parse import unquote, urlsplit
 
-from infra import apigw
+from infra import apigw, front
 from infra.template import ROOT, functions, load_template, seconds_to_next_run, security_headers
 
 REGION = "ap-east-1"
 STACK_NAME = "butler-local"
-API_GATEWAY_MAX_BODY = 10 * 1024 * 1024  # API Gateway refuses larger payloads
-PHOTO_PATH = "/photo-uploads/"  # CloudFront behaviour to the photos bucket
 HOUSEHOLDS = ROOT / "site" / "data" / "households.csv"  # the demo estate's homes, invited to the survey
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -63,7 +54,7 @@ class LocalStack:
         # this process could read each other's headers (docs/load.md, "Findings").
         self._invoke_lock = threading.Lock()
         self._moto: Any = None
-        self._front: ThreadingHTTPServer | None = None
+        self._front: front.Served | None = None
         self._pumps: list[Any] = []
         self._stopping = threading.Event()
         self.schedule_every = schedule_every
@@ -101,10 +92,13 @@ class LocalStack:
                 self._start_background(lambda s=spec, e=expression: self._run_schedule(s.logical_id, e),
                                        f"schedule-{spec.logical_id}")
 
-        self._front = _FrontServer((self.host, self.port), _FrontHandler)
-        self._front.stack = self  # type: ignore[attr-defined]
-        self.port = self._front.server_address[1]
-        threading.Thread(target=self._front.serve_forever, name="front", daemon=True).start()
+        self._front = front.serve(self.front_app(), self.host, self.port)
+        self.port = self._front.port
+
+    def front_app(self) -> front.Front:
+        """CloudFront and API Gateway, locally: the WSGI app infra/front.py serves."""
+        return front.Front(self.template, self.site_dir, self.routes, self.invoke,
+                           photos_origin=lambda: f"{self.aws_endpoint}/{os.environ['PHOTOS_BUCKET']}")
 
     def _start_background(self, target: Callable[[], None], name: str) -> None:
         threading.Thread(target=target, name=name, daemon=True).start()
@@ -157,8 +151,7 @@ class LocalStack:
     def stop(self) -> None:
         self._stopping.set()
         if self._front is not None:
-            self._front.shutdown()
-            self._front.server_close()
+            self._front.stop()
             self._front = None
         if self._moto is not None:
             self._moto.stop()
@@ -215,106 +208,7 @@ class LocalStack:
         return int(result["statusCode"]), response_headers, data
 
 
-class _FrontServer(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128  # the standard library's 5 resets a burst of 20 browsers connecting at once
-
-
-def _json_error(status: int, code: str, message: str) -> tuple[int, dict[str, str], bytes]:
-    body = {"error": {"code": code, "message": message, "fields": {}}}
-    return status, {"Content-Type": "application/json; charset=utf-8"}, json.dumps(body, ensure_ascii=False).encode()
-
-
-class _FrontHandler(BaseHTTPRequestHandler):
-    server_version = "butler-local"
-    protocol_version = "HTTP/1.1"
-
-    @property
-    def stack(self) -> LocalStack:
-        return self.server.stack  # type: ignore[attr-defined]
-
-    def do_GET(self) -> None:
-        self._dispatch()
-
-    def do_HEAD(self) -> None:
-        self._dispatch(head=True)
-
-    def do_POST(self) -> None:
-        self._dispatch()
-
-    # Every method goes to the same routing: on /api/* one that no route has is a JSON 404
-    # (ROUTE_NOT_FOUND), never the standard library's 501 page (TRACE, QUERY: the fuzzer's probes).
-    do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_TRACE = do_QUERY = do_POST
-
-    def _dispatch(self, head: bool = False) -> None:
-        parts = urlsplit(self.path)
-        path = unquote(parts.path)
-        if path == "/api" or path.startswith("/api/"):
-            status, headers, body = self._api(path, parts.query)
-        elif path.startswith(PHOTO_PATH):
-            status, headers, body = self._photos(parts.path, parts.query)
-        else:
-            status, headers, body = self._static(path)
-        self._send(status, headers, b"" if head else body)
-
-    def _api(self, path: str, query: str) -> tuple[int, dict[str, str], bytes]:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > API_GATEWAY_MAX_BODY:
-            self.close_connection = True
-            return _json_error(413, "PAYLOAD_TOO_LARGE", "提交的内容太大。")
-        body = self.rfile.read(length) if length else b""
-        headers = {name: value for name, value in self.headers.items() if name.lower() != "host"}
-        return self.stack.invoke(self.command, path, query, headers, body)
-
-    def _photos(self, raw_path: str, query: str) -> tuple[int, dict[str, str], bytes]:
-        """CloudFront's /photo-uploads/* behaviour: pass the presigned request to the bucket."""
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else None
-        bucket = os.environ["PHOTOS_BUCKET"]
-        request = urllib.request.Request(
-            f"{self.stack.aws_endpoint}/{bucket}{raw_path}?{query}", data=body, method=self.command,
-            headers={k: v for k, v in self.headers.items() if k.lower() in ("content-type", "content-length")})
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                kept = {k: v for k, v in response.headers.items() if k.lower() in ("content-type", "etag")}
-                return response.status, kept, response.read()
-        except urllib.error.HTTPError as error:
-            return error.code, {"Content-Type": "application/xml"}, error.read()
-
-    def _static(self, path: str) -> tuple[int, dict[str, str], bytes]:
-        # Same mapping as the CloudFront function: /x/ and /x serve /x/index.html.
-        site = self.stack.site_dir.resolve()
-        relative = path.lstrip("/")
-        if path.endswith("/"):
-            relative += "index.html"
-        elif "." not in path.rsplit("/", 1)[-1]:
-            relative += "/index.html"
-        target = (site / relative).resolve()
-        if site not in target.parents or not target.is_file():
-            missing = site / "404.html"
-            body = missing.read_bytes() if missing.is_file() else "未找到页面".encode()
-            return 404, {"Content-Type": "text/html; charset=utf-8"}, body
-        content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-        if content_type.startswith("text/") or content_type in ("application/javascript", "application/json"):
-            content_type += "; charset=utf-8"
-        return 200, {"Content-Type": content_type, "Cache-Control": "no-cache"}, target.read_bytes()
-
-    def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
-        self.send_response(status, HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "")
-        for name, value in {**headers, **self.stack.headers}.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        # Method, path without query, status: never headers or bodies (tokens, phone numbers).
-        if args and isinstance(args[0], str):
-            request_line = args[0].split(" ")
-            if len(request_line) >= 2:
-                request_line[1] = request_line[1].split("?", 1)[0]
-            args = (" ".join(request_line), *args[1:])
-        sys.stderr.write("front: " + (format % args) + "\n")
+_json_error = front.api_error  # LocalStack.invoke's answers for a path no route has
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,6 +1,8 @@
 """The public API contract over real HTTP, against the local stack (`make dev`)."""
 import json
+import time
 import urllib.error
+from pathlib import Path
 import urllib.request
 
 import pytest
@@ -90,13 +92,41 @@ def test_openapi_document_is_served(local_stack):
     assert "/api/repairs" in json.loads(text)["paths"]
 
 
-@pytest.mark.parametrize("method", ["TRACE", "QUERY", "DELETE"])
-def test_a_method_no_route_has_is_a_json_404(local_stack, method):
-    # Found by the API fuzzer (docs/fuzzing.md): TRACE and QUERY got the standard library's 501 page.
-    status, headers, text = request(local_stack, method, "/api/repairs")
+def declared_paths():
+    from infra.template import functions, load_template
+
+    methods: dict[str, set[str]] = {}
+    for spec in functions(load_template()):
+        for route in spec.routes:
+            methods.setdefault(route.path, set()).add(route.method)
+    return sorted(methods.items())
+
+
+@pytest.mark.parametrize("path, methods", declared_paths())
+def test_an_undeclared_method_on_every_api_path_is_a_405_with_allow(local_stack, path, methods):
+    # API Gateway answers 403 for these; locally they say what the path takes (issue 12, item 8).
+    concrete = path.replace("{reference}", "R-2026-0001")
+    for method in sorted({"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "QUERY"} - methods):
+        status, headers, text = request(local_stack, method, concrete)
+
+        assert status == 405, (method, path)
+        assert headers["Allow"] == ", ".join(sorted(methods))
+        assert headers["Content-Type"].startswith("application/json")
+        assert json.loads(text)["error"]["code"] == "METHOD_NOT_ALLOWED"
+
+
+def test_an_api_path_no_route_has_is_a_json_404(local_stack):
+    status, headers, text = request(local_stack, "GET", "/api/no-such-route")
 
     assert status == 404 and headers["Content-Type"].startswith("application/json")
     assert json.loads(text)["error"]["code"] == "ROUTE_NOT_FOUND"
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "POST", "OPTIONS"])
+def test_pages_answer_other_methods_as_cloudfront_does(local_stack, method):
+    status, headers, _ = request(local_stack, method, "/repairs/", raw=b"" if method != "OPTIONS" else None)
+
+    assert status == 403 and headers["Content-Type"].startswith("text/html")
 
 
 def test_site_and_api_carry_the_cloudfront_security_headers(local_stack):
@@ -129,15 +159,35 @@ def test_photo_uploads_travel_through_the_site_origin(local_stack):
     _, _, text = submit(local_stack, home_report(contact_phone="13711116666"))
     created = json.loads(text)
     auth = {"Authorization": f"Bearer {created['token']}", **JSON}
-    photo = b"\x89PNG\r\n\x1a\n" + b"0" * 500
+    photo = (Path(__file__).parents[1] / "support" / "images" / "python.png").read_bytes()  # a real picture: others are dropped
 
     status, _, text = request(local_stack, "POST", f"/api/repairs/{created['reference']}/photos",
                               {"content_type": "image/png", "size": len(photo)}, auth)
     upload = json.loads(text)
     put_status, _, _ = request(local_stack, "PUT", upload["url"], raw=photo, headers=upload["headers"])
-    _, _, view = request(local_stack, "GET", f"/api/repairs/{created['reference']}", headers=auth)
+    for _ in range(60):  # the bytes are checked after the upload (S3 event → photo check), then shown
+        _, _, view = request(local_stack, "GET", f"/api/repairs/{created['reference']}", headers=auth)
+        if json.loads(view).get("photos"):
+            break
+        time.sleep(0.5)
     (shown,) = json.loads(view)["photos"]
     get_status, _, _ = request(local_stack, "GET", shown["url"])
 
     assert status == 201 and put_status == 200 and get_status == 200
     assert shown["url"].startswith("/photo-uploads/")
+
+
+def test_a_malformed_request_is_answered_in_the_error_shape_not_dropped(local_stack):
+    import socket
+    from urllib.parse import urlsplit
+
+    address = urlsplit(local_stack.url)
+    with socket.create_connection((address.hostname, address.port), timeout=30) as connection:
+        connection.sendall(b"POST /api/repairs HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n{}")
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ")
+    assert json.loads(body)["error"]["code"] == "BAD_REQUEST"
