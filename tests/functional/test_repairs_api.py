@@ -274,3 +274,33 @@ def _has_chinese(text):
 def _t(text):
     from butler.domain.timefmt import parse_iso
     return parse_iso(text)
+
+
+def test_the_resident_cancels_before_work_starts_and_no_longer_once_it_has(api, stack):
+    from butler.repository.work_orders import WorkOrderRepository
+    from butler.roster import load_roster
+    from butler.services.cases import take_step
+
+    created = report(api, home_report()).json
+    later = report(api, home_report(unit="3-2-1202")).json
+    assert "cancel" in track(api, created["reference"], created["token"]).json["resident_actions"]
+
+    cancel = api.call("POST", f"/api/repairs/{created['reference']}/cancel", json_body={"reason": "  问题已自行解决  "},
+                      headers={"Authorization": f"Bearer {created['token']}"})
+
+    assert cancel.status == 200, cancel.text
+    view = cancel.json
+    assert (view["status"], view["final"], view["resident_actions"]) == ("cancelled", True, [])
+    assert view["details"]["cancel_reason"] == "问题已自行解决"
+
+    repo = WorkOrderRepository(stack["RepairsTable"])
+    for action, values in (("dispatch", {"technician": "wx-wang"}),
+                           ("survey", {"survey_plan": "更换阀芯", "materials_planned": "阀芯"}), ("start_repair", {})):
+        take_step(repo, later["reference"], action, actor="gj-li", role="maintenance_lead", values=values,
+                  roster=load_roster())
+    too_late = api.call("POST", f"/api/repairs/{later['reference']}/cancel", json_body={"reason": "不修了"},
+                        headers={"Authorization": f"Bearer {later['token']}"})
+    assert too_late.status == 409 and too_late.json["error"]["code"] == "INVALID_TRANSITION"
+    wrong_token = api.call("POST", f"/api/repairs/{later['reference']}/cancel", json_body={"reason": "不修了"},
+                           headers={"Authorization": "Bearer " + "x" * 32})
+    assert wrong_token.status == 404

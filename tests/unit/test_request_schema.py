@@ -1,7 +1,7 @@
 import pytest
 from pydantic import ValidationError
 
-from butler.web.schemas import ComplaintIn, NotFixedIn, NotSatisfiedIn, RatingIn, RepairReportIn, SurveyIn
+from butler.web.schemas import CancelIn, ComplaintIn, NotFixedIn, NotSatisfiedIn, RatingIn, RepairReportIn, SurveyIn
 from tests.support.reports import home_report, public_report
 
 
@@ -117,7 +117,7 @@ def complaint_errors(data):
     return {str(e["loc"][0]): e for e in failed.value.errors()}
 
 
-MODELS = (RepairReportIn, ComplaintIn, RatingIn, NotFixedIn, NotSatisfiedIn, SurveyIn)
+MODELS = (RepairReportIn, ComplaintIn, RatingIn, NotFixedIn, CancelIn, NotSatisfiedIn, SurveyIn)
 STRIPPED = [(model, name, info) for model in MODELS if model.model_config.get("str_strip_whitespace")
             for name, info in model.model_json_schema()["properties"].items() if info.get("minLength")]
 

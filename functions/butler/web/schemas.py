@@ -261,6 +261,14 @@ class NotFixedIn(Schema):
     reason: str = text(min_length=2, max_length=300, description="哪里还没修好")
 
 
+class CancelIn(Schema):
+    """The resident cancels a repair before work starts (reported, dispatched or surveyed)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: str = text(min_length=2, max_length=300, description="取消原因，例如“问题已自行解决”")
+
+
 class PhotoIn(Schema):
     """A photo the resident is about to upload."""
 

@@ -60,6 +60,12 @@ def not_satisfied(reference: Annotated[str, Path(max_length=20)],
     return _resident_step(reference, "not_satisfied", {"not_satisfied_reason": answer.reason})
 
 
+# The workflow's resident actions (butler/data/workflows/complaint.json) and the route of
+# each: every action the tracking view offers has one (tests/unit/test_resident_routes.py).
+RESIDENT_ROUTES = {"confirm_satisfied": "/api/complaints/{reference}/satisfied",
+                   "not_satisfied": "/api/complaints/{reference}/not-satisfied"}
+
+
 def _resident_step(reference: str, action: str, values: dict):
     case = resident_step(_repo(), reference, bearer_token(router.current_event.headers), action, values)
     logger.info("resident step", extra={"reference": case.reference, "step": action})

@@ -16,6 +16,7 @@ from butler.web.case_api import CaseApi, publish
 from butler.web.cases import STEP_ERRORS, documented, route_group
 from butler.web.cases import bearer_token, created_body, json_response
 from butler.web.schemas import (
+    CancelIn,
     NotFixedIn,
     PhotoIn,
     PhotoUploadOut,
@@ -91,6 +92,21 @@ def rate_repair(reference: Annotated[str, Path(max_length=20)],
 def report_not_fixed(reference: Annotated[str, Path(max_length=20)],
                      report: Annotated[NotFixedIn, Body(embed=False)]):
     return _resident_step(reference, "report_not_fixed", {"not_fixed_reason": report.reason})
+
+
+@router.post("/api/repairs/<reference>/cancel", **documented(
+    "取消报修", "维修开始前（待派单、已派单或已勘查时），业主凭查询码取消报修并说明原因。",
+    RepairViewOut, errors=STEP_ERRORS, tags=TAGS))
+def cancel_repair(reference: Annotated[str, Path(max_length=20)],
+                  cancel: Annotated[CancelIn, Body(embed=False)]):
+    return _resident_step(reference, "cancel", {"cancel_reason": cancel.reason})
+
+
+# The workflow's resident actions (butler/data/workflows/repair.json) and the route of each:
+# every action the tracking view offers (resident_actions) has one (tests/unit/test_resident_routes.py).
+RESIDENT_ROUTES = {"rate": "/api/repairs/{reference}/rating",
+                   "report_not_fixed": "/api/repairs/{reference}/not-fixed",
+                   "cancel": "/api/repairs/{reference}/cancel"}
 
 
 def _resident_step(reference: str, action: str, values: dict):
