@@ -117,8 +117,6 @@ class LocalStack:
         every staff output (a resident's text in them steers no terminal)."""
         import boto3
 
-        from butler.domain.inert import inert
-
         sqs = boto3.client("sqs", endpoint_url=self.aws_endpoint)
         sns = boto3.client("sns", endpoint_url=self.aws_endpoint)
         url = sqs.create_queue(QueueName=f"{self.stack_name}-local-alerts")["QueueUrl"]
@@ -128,7 +126,7 @@ class LocalStack:
                           Attributes={"RawMessageDelivery": "true"})
         while not self._stopping.wait(1.0):
             for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-                print(f"ALERT: {inert(message['Body'])}", flush=True)
+                print(alert_line(message["Body"]), flush=True)
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
     def _run_schedule(self, logical_id: str, expression: str) -> None:
@@ -251,6 +249,13 @@ def main(argv: list[str] | None = None) -> int:
     stack.stop()
     print("Stopped.", flush=True)
     return 0
+
+
+def alert_line(body: str) -> str:
+    """How the local stack prints one staff alert: inert like every staff output."""
+    from butler.domain.inert import inert
+
+    return f"ALERT: {inert(body)}"
 
 
 def staff_settings(stack: LocalStack) -> str:

@@ -109,3 +109,39 @@ def test_each_sweep_reports_open_work_per_status_and_overdue_work_to_the_dashboa
     assert sum(v[0] for v in open_work.values()) == 2
     assert overdue == {"repair": [1.0], "complaint": [0.0]}
     assert {m["_aws"]["CloudWatchMetrics"][0]["Namespace"] for m in emitted} == {"PropertyButler"}
+
+
+def test_alerts_quote_a_hostile_location_inert_on_every_path(api, dynamodb, stack, stream, alerts):
+    """A public area's location is what a resident typed: the emergency alert (stream) and
+    the overdue alert (sweep) reach SNS with its escapes shown, on one line."""
+    from tests.support.terminal_tricks import TEXT, assert_inert
+
+    table = stack["RepairsTable"]
+    emergency = report(api, category="elevator_entrapment", location_type="public", unit=None, location="3号楼电梯")
+    late = report(api, category="doors_windows", urgency="urgent", location_type="public", unit=None,
+                  location="5号楼单元门")
+    for created in (emergency, late):
+        console_edit(dynamodb, table, created["reference"], location=TEXT)
+        assert TEXT in item(dynamodb, table, created["reference"])["location"]
+
+    stream.drain()
+    sweep(parse_iso(late["respond_by"]) + timedelta(minutes=1))
+    messages = alerts.read()
+
+    assert any(m.startswith("【紧急报修】") for m in messages) and any(m.startswith("【超时】") for m in messages)
+    quoted = {(m[:m.index("】") + 1], reference) for m in messages
+              for reference in (emergency["reference"], late["reference"]) if reference in m}
+    assert {("【紧急报修】", emergency["reference"]), ("【超时】", late["reference"])} <= quoted
+    for message in messages:
+        assert_inert(message, message[:30])
+        assert "\n" not in message and "楼道漏水\\x1b]0;" in message
+
+
+def test_the_local_stack_prints_alerts_inert():
+    from infra.local import alert_line
+    from tests.support.terminal_tricks import TEXT, assert_inert
+
+    line = alert_line(f"【超时】R-7KQ4-M2XP 电梯（{TEXT}）")
+
+    assert line.startswith("ALERT: 【超时】R-7KQ4-M2XP")
+    assert_inert(line)

@@ -112,6 +112,6 @@ def unavailable_message(error: BaseException, endpoint: str | None, what: str) -
     if code in DENIED:
         return f"AWS 拒绝了访问{what}（凭证无效、已过期或没有权限）：请检查凭证和区域。"
     if code in MISSING:
-        return (f"在{where}找不到{what}：请检查表名或存储桶名（选项或环境变量，见 butler-staff -h 的“连接哪里”）"
+        return (f"在{where}{' ' if endpoint else ''}找不到{what}：请检查表名或存储桶名（选项或环境变量，见 butler-staff -h 的“连接哪里”）"
                 f"和区域。")
     return f"访问{what}时出错，没有完成：请稍后再试；一直出错时请把错误代码 {code} 告诉系统管理员。"
