@@ -97,6 +97,8 @@ def load_demo_survey(repo: SurveyRepository, households: Path, shown: int = 3) -
     from butler.cli.surveys import read_households
 
     now = utc_now()
+    quarter = surveys.quarter_of(now)  # only the current quarter opens; the site publishes the past ones
     codes = surveys.issue_codes(read_households(households))
-    open_campaign(repo, surveys.quarter_of(now), codes, now=now - timedelta(days=1), opened_by="gj-li")
+    opened = max(now - timedelta(days=1), surveys.quarter_bounds(quarter)[0])  # a day ago, within the quarter
+    open_campaign(repo, quarter, codes, now=opened, opened_by="gj-li")
     return [code for _, code in codes[:shown]]

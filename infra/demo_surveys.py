@@ -1,8 +1,13 @@
-"""Seeded demo answers to the quarterly survey: the demo estate's households, two quarters,
-a realistic spread (most households satisfied, cleaning and facilities weaker, a few
-unhappy households scoring low across the board, some comments).
+"""Seeded demo answers to the quarterly survey: the demo estate's households, two past
+quarters, a realistic spread (most households satisfied, cleaning and facilities weaker, a
+few unhappy households scoring low across the board, some comments).
 
-    python -m infra.demo_surveys            # rewrite site/data/surveys/2026Q3.json and 2026Q4.json
+    python -m infra.demo_surveys            # rewrite site/data/surveys/2026Q2.json and 2026Q3.json
+
+Only quarters that are over are published (the site build skips the current quarter and
+refuses a future one), and the local stack opens the current quarter's survey live
+(``infra.demo.load_demo_survey``): so the demo quarters stop before the demo's "today"
+(2026-12-04, in 2026Q4), and stay in the past as the date moves on.
 
 The same generator feeds the test that recomputes every published number
 (tests/functional/test_published_numbers.py).
@@ -23,14 +28,14 @@ from infra.template import ROOT
 
 HOUSEHOLDS = ROOT / "site" / "data" / "households.csv"
 DATA_DIR = ROOT / "site" / "data" / "surveys"
-QUARTERS = ("2026Q3", "2026Q4")
+QUARTERS = ("2026Q2", "2026Q3")  # closed quarters: the local stack's live survey is 2026Q4
 SEED = 20261128
 
 # Per quarter: share of households that answer, and each area's typical score (the
 # household's mood moves all of its answers together).
 PROFILE = {
+    "2026Q2": (0.69, {"reception": 4.2, "facilities": 3.6, "environment": 3.4, "security": 4.1, "community": 3.8}),
     "2026Q3": (0.71, {"reception": 4.3, "facilities": 3.7, "environment": 3.5, "security": 4.2, "community": 3.9}),
-    "2026Q4": (0.77, {"reception": 4.4, "facilities": 3.9, "environment": 3.9, "security": 4.2, "community": 4.1}),
 }
 COMMENTS = (
     "地下车库的照明不够，晚上回家有点害怕。",
@@ -80,6 +85,10 @@ def generate(quarter: str, units: list[str], seed: int = SEED) -> QuarterAnswers
 
 
 def write_data_files(directory: Path = DATA_DIR, units: list[str] | None = None) -> list[Path]:
+    now = datetime.now(SHANGHAI)
+    open_or_future = [q for q in QUARTERS if surveys.quarter_bounds(q)[1] > now]
+    if open_or_future:  # the site would not publish them, and they would contradict the live survey
+        raise ValueError(f"demo quarters {open_or_future} are not over yet: only closed quarters are published")
     units = units if units is not None else read_units()
     directory.mkdir(parents=True, exist_ok=True)
     written = []

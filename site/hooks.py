@@ -80,6 +80,8 @@ and, for the quarterly satisfaction survey (``butler.domain.surveys``):
 
 The survey files are read from ``SURVEY_DATA_DIR`` or the directory named by the
 environment variable ``BUTLER_SURVEY_DATA``; a file that does not add up fails the build.
+Only quarters over at the build time (``BUTLER_BUILD_TIME``) are published: a file of the
+current quarter is left out until it ends, one of a later quarter fails the build.
 
 Shared page blocks are Jinja macros in ``site/overrides/macros/`` (``.html``, so MkDocs
 never publishes them): ``{% import 'workflow-page.html' as wf %}`` gives the stages list,
@@ -105,7 +107,7 @@ import json
 import os
 import re
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple
 
@@ -266,9 +268,20 @@ def load_survey(path: Path) -> dict:
     return data
 
 
-def load_surveys(directory: Path) -> list[dict]:
-    """Every ``<quarter>.json`` in ``directory``, checked, oldest first."""
-    return sorted((load_survey(path) for path in directory.glob("*.json")), key=lambda d: d["quarter"])
+def load_surveys(directory: Path, now: datetime | None = None) -> list[dict]:
+    """Every ``<quarter>.json`` in ``directory``, checked, oldest first; with ``now`` (the
+    build time) only those of quarters that are over: a file of the current quarter waits
+    for the quarter's end (its campaign may be closed early, the quarter is not over), one
+    of a later quarter fails the build. Results are only ever published of closed quarters."""
+    found = sorted((load_survey(path) for path in directory.glob("*.json")), key=lambda d: d["quarter"])
+    if now is None:
+        return found
+    current = surveys.quarter_of(now)
+    later = [d["quarter"] for d in found if d["quarter"] > current]
+    if later:
+        raise PluginError(f"{directory / (later[0] + '.json')}: results of {later[0]}, a quarter that has not "
+                          f"begun (the build time {now:%Y-%m-%d} is in {current}); only closed quarters are published")
+    return [d for d in found if d["quarter"] < current]
 
 
 def results_history(tallies: list[dict]) -> list[surveys.Results]:
@@ -537,7 +550,7 @@ def on_config(config, **kwargs):
     survey_dir = survey_data_dir()
     if os.environ.get(SURVEY_DATA_ENV) and not survey_dir.is_dir():
         raise PluginError(f"{SURVEY_DATA_ENV}={survey_dir}: no such directory")
-    history = results_history(load_surveys(survey_dir))
+    history = results_history(load_surveys(survey_dir, _build_time()))
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(MACRO_DIR)),
         undefined=jinja2.StrictUndefined,

@@ -1,7 +1,7 @@
 """Every number the estate publishes about service quality, recomputed independently.
 
-The demo estate (600 households) answers the survey in two quarters (``infra.demo_surveys``,
-seeded): every answer goes through the service into the surveys table in moto, the staff
+The demo estate (600 households) answers the survey in two past quarters (``infra.demo_surveys``,
+seeded; the local stack's live survey is the current quarter's, never published): every answer goes through the service into the surveys table in moto, the staff
 tool exports each quarter, the site is built from the exported files, and the results
 page must show exactly what a plain recount of the raw answers gives. The staff tool's
 scorecards of the same quarters, over the seeded demo cases (``infra.demo_cases``) and the
@@ -14,10 +14,12 @@ from datetime import timedelta
 
 import pytest
 
-from butler.domain.surveys import AREA_CODES, SCORES, issue_codes
+from butler.domain.surveys import AREA_CODES, SCORES, issue_codes, quarter_bounds, quarter_of
+from butler.domain.timefmt import utc_now
 from butler.repository.surveys import SurveyRepository
 from butler.services.surveys import open_campaign, submit
-from infra.demo_surveys import QUARTERS, generate, read_units
+from infra.demo import load_demo_survey
+from infra.demo_surveys import DATA_DIR, HOUSEHOLDS, QUARTERS, generate, read_units, write_data_files
 from infra.demo_cases import generate as demo_cases
 from tests.functional import test_staff_cli
 from tests.functional.test_scorecard_cli import csv_cell, csv_rows, store
@@ -77,7 +79,7 @@ def test_the_results_page_and_the_scorecards_show_exactly_what_a_recount_gives(c
     check_results_page((site / "survey" / "results" / "index.html").read_text(encoding="utf-8"), expected)
 
     # The scorecards of the same quarters, over the demo cases and the same survey.
-    cases = demo_cases()
+    cases = demo_cases(quarters=QUARTERS)  # the cases of the surveyed quarters
     tables = store(stack, cases)
     for quarter in QUARTERS:
         rows = csv_rows(cli("scorecard", "--quarter", quarter, "--csv", *tables))
@@ -93,3 +95,20 @@ def test_the_results_page_and_the_scorecards_show_exactly_what_a_recount_gives(c
             assert {m: row[m] for m in by_hand_row} == {m: csv_cell(v) for m, v in by_hand_row.items()}, row["id"]
         assert sum(int(r["handled"]) for r in rows if r["scope"] == "部门") == len(handled) > 100
         assert all(r["survey_score"] for r in rows)
+
+
+def test_the_published_demo_is_of_closed_quarters_beside_the_live_survey(cli, stack, tmp_path):
+    """The committed results are what the generator writes, all of quarters that are over;
+    the quarter the local stack opens live is not among them, and its results cannot be
+    exported while it is open."""
+    now = utc_now()
+    live = quarter_of(now)
+    committed = {p.name: p.read_text(encoding="utf-8") for p in DATA_DIR.glob("*.json")}
+    regenerated = {p.name: p.read_text(encoding="utf-8") for p in write_data_files(tmp_path)}
+    assert committed == regenerated and sorted(committed) == [f"{q}.json" for q in QUARTERS]
+    assert all(quarter_bounds(q)[1] <= now for q in QUARTERS) and live not in QUARTERS
+
+    load_demo_survey(SurveyRepository(stack["SurveysTable"]), HOUSEHOLDS)  # what infra/local.py opens
+    export = cli("survey-export", "--quarter", live, "--out", tmp_path / f"{live}.json")
+
+    assert export.code == 1 and "还没有结束" in export.err and not (tmp_path / f"{live}.json").exists()

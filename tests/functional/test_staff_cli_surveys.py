@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from butler.domain.surveys import AREA_CODES, CODE_PATTERN, code_hash, quarter_of
+from butler.domain.surveys import AREA_CODES, CODE_PATTERN, RESPONSE_ID_PATTERN, code_hash, quarter_bounds, quarter_of
 from butler.domain.timefmt import utc_now
 from butler.repository.complaints import ComplaintRepository
 from butler.repository.surveys import SurveyRepository
@@ -117,14 +117,18 @@ def test_status_export_and_close(api, cli, opened, tmp_path):
 
     status = cli("survey-status")
     exported = tmp_path / f"{QUARTER}.json"
-    export = cli("survey-export", "--out", exported)
+    too_early = cli("survey-export", "--out", exported)  # still open: nothing to publish yet
+    written_early = exported.exists()
     closed = cli("--as", "gj-li", "survey-close")
+    export = cli("survey-export", "--out", exported)
     late = api.call("POST", "/api/surveys", headers=JSON, json_body={
         "code": codes["2-2-1802"], "scores": {a: 3 for a in AREA_CODES}, "overall": 3, "recommend": True})
 
     assert status.code == 0 and "进行中" in status.out and re.search(r"\b4\s+3\s+75\.0%", status.out)
+    assert too_early.code == 1 and "还没有结束" in too_early.err and not written_early
     data = json.loads(exported.read_text(encoding="utf-8"))
     assert export.code == 0 and data["responses"] == 3 and data["invited"] == 4
+    assert "本季度结束后" in export.out  # the site publishes the quarter once it is over
     assert data["overall"] == {"1": 0, "2": 1, "3": 0, "4": 1, "5": 1}
     assert closed.code == 0 and late.status == 409 and late.json["error"]["code"] == "CAMPAIGN_CLOSED"
     assert "已结束" in cli("survey-status").out
@@ -170,7 +174,8 @@ def test_export_of_a_quarter_without_a_campaign_is_refused(cli, stack):
 
 
 def test_the_campaign_closes_by_itself_at_the_closing_date(cli, households, tmp_path, repo):
-    closes = (utc_now() + timedelta(days=20)).date().isoformat()
+    last_day = (quarter_bounds(QUARTER)[1] - timedelta(seconds=1)).date()
+    closes = min((utc_now() + timedelta(days=20)).date(), last_day).isoformat()
     run = cli("--as", "gj-li", "survey-open", "--households", households, "--sheets", tmp_path / "s",
               "--site-url", SITE, "--closes", closes)
 
@@ -178,3 +183,34 @@ def test_the_campaign_closes_by_itself_at_the_closing_date(cli, households, tmp_
     campaign = repo.campaign(QUARTER)
     assert campaign.closes_at.astimezone().date().isoformat() >= closes
     assert not campaign.is_open(campaign.closes_at + timedelta(seconds=1))
+
+
+NEXT_QUARTER = quarter_of(quarter_bounds(QUARTER)[1])
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--quarter", NEXT_QUARTER], "只能开启本季度"),
+    (["--closes", (quarter_bounds(QUARTER)[1] + timedelta(days=2)).date().isoformat()], "不晚于"),
+], ids=["next quarter", "closing after the quarter"])
+def test_a_campaign_opens_only_for_this_quarter_and_within_it(cli, households, tmp_path, repo, argv, message):
+    run = cli("--as", "gj-li", "survey-open", "--households", households, "--sheets", tmp_path / "s",
+              "--site-url", SITE, *argv)
+
+    assert run.code == 1 and message in run.err, run.err
+    assert "Traceback" not in run.err and not (tmp_path / "s").exists()
+    assert repo.campaign(NEXT_QUARTER) is None and repo.campaign(QUARTER) is None
+
+
+def test_the_comments_show_no_time_and_a_random_id(api, cli, opened):
+    """An answer carries no time: the listing cannot be laid beside who answered when."""
+    _, _, codes = opened
+    for unit, comment in (("1-1-101", "电梯有异响。"), ("2-1-101", "门岗很负责。")):
+        answer(api, codes[unit], 3, comment=comment)
+
+    listed, exported = cli("survey-comments"), cli("survey-comments", "--csv")
+
+    assert listed.code == exported.code == 0
+    for text in (listed.out, exported.out):
+        assert not re.search(r"\d{1,2}:\d{2}|\d{4}-\d{2}-\d{2}", text), text
+    ids = re.findall(r"^\s*([0-9A-Z]{8})\s", listed.out, re.M)
+    assert len(ids) == 2 and all(RESPONSE_ID_PATTERN.match(i) for i in ids), listed.out

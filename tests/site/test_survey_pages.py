@@ -7,7 +7,9 @@ and half-up rounding, so a page cannot drift from the domain and the domain's ar
 is checked too. The charts are checked bar by bar. The pages are built from the demo files
 in ``site/data/surveys`` and, through ``BUTLER_SURVEY_DATA``, from generated ones (a gap,
 a quarter without answers, more quarters than the trend chart draws); a file that does not
-add up fails the build. The ``*_can_fail`` tests feed the same checks a tampered page."""
+add up fails the build. Only quarters that are over at the build time are published (a
+file of the current quarter waits, one of a later quarter fails the build), so the demo
+files are of past quarters. The ``*_can_fail`` tests feed the same checks a tampered page."""
 from __future__ import annotations
 
 import json
@@ -17,6 +19,7 @@ import re
 import shutil
 import subprocess
 import sys
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urljoin
@@ -32,7 +35,9 @@ from butler.domain.surveys import (
     OVERALL_LABEL,
     SCORE_LABELS,
     SCORES,
+    quarter_bounds,
     quarter_label,
+    quarter_of,
     results,
 )
 from tests.site import scan
@@ -40,6 +45,7 @@ from tests.site.conftest import ROOT
 from tests.site.test_build import CONTENT, SCRIPTS, _code
 
 DATA_DIR = ROOT / "site" / "data" / "surveys"
+LATEST = sorted(p.stem for p in DATA_DIR.glob("*.json"))[-1]  # the latest demo quarter
 RESULTS_PAGE = CONTENT / "survey" / "results.md"
 AREA_FIELDS = tuple(f"scores.{a.code}" for a in AREAS)
 FORM_FIELDS = ("code", *AREA_FIELDS, "overall", "recommend", "comment")
@@ -351,7 +357,9 @@ def test_form_asks_overall_score_recommendation_and_comment(page_html):
     assert [(v, i) for v, i, _ in offered(page, "recommend")] == [("yes", "recommend-yes"), ("no", "recommend-no")]
     ids = scan.by_id(page)
     comment = ids["field-comment"]
-    assert comment.tag == "textarea" and comment.attrs["maxlength"] == str(COMMENT_MAX)
+    # the limit as the server counts it (data-max-chars, forms.js), never a maxlength that cuts
+    assert comment.tag == "textarea" and comment.attrs["data-max-chars"] == str(COMMENT_MAX)
+    assert "maxlength" not in comment.attrs
     assert "required" not in comment.attrs, "the comment is optional"
     code = ids["field-code"]
     assert code.tag == "input" and code.attrs["type"] == "text" and "required" in code.attrs
@@ -476,6 +484,59 @@ def test_demo_files_are_consistent():
         assert d["recommend"]["yes"] + d["recommend"]["no"] == d["responses"]
 
 
+def test_demo_files_are_of_quarters_that_are_over():
+    """The local stack runs this quarter's survey live beside the site: the demo publishes
+    only quarters before it, so the two never contradict each other."""
+    now = datetime.now(timezone.utc)
+    assert tallies() and all(quarter_bounds(q)[1] <= now for q in tallies()), sorted(tallies())
+    assert quarter_of(now) not in tallies()
+
+
+def _next(quarter: str) -> str:
+    return quarter_of(quarter_bounds(quarter)[1])
+
+
+def _facts_quarter(html: str) -> str:
+    return scan.by_id(html)["survey-facts"].attrs["data-quarter"]
+
+
+def test_only_quarters_that_are_over_are_published(hooks, tmp_path, monkeypatch):
+    data = tallies()
+    current = json.loads(json.dumps(data[LATEST]))
+    current.update(quarter=_next(LATEST), label=quarter_label(_next(LATEST)))
+    write_tallies(tmp_path, {**data, current["quarter"]: current})
+    start, end = quarter_bounds(current["quarter"])
+
+    monkeypatch.setenv("BUTLER_BUILD_TIME", (start + timedelta(days=20)).isoformat())
+    during = _render_results(hooks, tmp_path, monkeypatch)
+    monkeypatch.setenv("BUTLER_BUILD_TIME", end.isoformat())
+    after = _render_results(hooks, tmp_path, monkeypatch)
+
+    assert _facts_quarter(during) == LATEST and current["quarter"] not in shown(during)["history"]
+    assert _facts_quarter(after) == current["quarter"] and set(shown(after)["history"]) == {*data, current["quarter"]}
+
+
+def test_a_file_of_a_quarter_not_begun_fails_the_build(hooks, tmp_path, monkeypatch):
+    from mkdocs.exceptions import PluginError
+
+    data = tallies()
+    later = json.loads(json.dumps(data[LATEST]))
+    later.update(quarter=_next(_next(LATEST)), label=quarter_label(_next(_next(LATEST))))
+    write_tallies(tmp_path, {**data, later["quarter"]: later})
+    monkeypatch.setenv("BUTLER_BUILD_TIME", (quarter_bounds(_next(LATEST))[0] + timedelta(days=1)).isoformat())
+
+    with pytest.raises(PluginError, match=rf"{later['quarter']}\.json: results of {later['quarter']}, a quarter that has not begun"):
+        _render_results(hooks, tmp_path, monkeypatch)
+
+
+@pytest.mark.parametrize("years", [0, 1, 5])
+def test_the_demo_files_stay_published_as_the_date_moves_on(hooks, monkeypatch, years):
+    moment = datetime.now(timezone.utc) + timedelta(days=365 * years)
+    monkeypatch.setenv("BUTLER_BUILD_TIME", moment.isoformat())
+    html = _render_results(hooks, DATA_DIR, monkeypatch)
+    assert _facts_quarter(html) == LATEST and sorted(shown(html)["history"]) == sorted(tallies())
+
+
 def test_results_page_shows_the_domains_numbers(page_html):
     check_results_page(page_html("survey_results"), tallies())
 
@@ -562,7 +623,7 @@ def test_chart_checks_can_fail(page_html):
     assert bar_problems(fewer, counts) != []
     trend = chart(html, "survey-trend-overall")
     assert trend_problems(trend, data) == []
-    taller = re.sub(r'(<rect class="survey-bar" data-key="2026Q4"[^>]*height=")([\d.]+)"',
+    taller = re.sub(rf'(<rect class="survey-bar" data-key="{LATEST}"[^>]*height=")([\d.]+)"',
                     lambda m: f'{m.group(1)}{float(m.group(2)) + 9:.2f}"', trend, count=1)
     assert trend_problems(taller, data) != []
 
@@ -571,7 +632,7 @@ def test_chart_checks_can_fail(page_html):
 
 
 def _broken(change) -> dict:
-    data = json.loads((DATA_DIR / "2026Q4.json").read_text(encoding="utf-8"))
+    data = json.loads((DATA_DIR / f"{LATEST}.json").read_text(encoding="utf-8"))
     change(data)
     return data
 
@@ -582,9 +643,10 @@ BROKEN = {
     "unknown area": (lambda d: d["areas"].update(parking=d["areas"].pop("community")),
                      r"unknown areas \['parking'\]; no counts for areas \['community'\]"),
     "bad quarter": (lambda d: d.update(quarter="2026Q5"), r"quarter '2026Q5' is not a quarter"),
-    "another quarter's file": (lambda d: d.update(quarter="2026Q3", label=quarter_label("2026Q3")),
-                               r"must be named 2026Q3\.json"),
-    "wrong label": (lambda d: d.update(label="2026 年第三季度"), r"label '2026 年第三季度' should be"),
+    "another quarter's file": (lambda d: d.update(quarter=_previous(LATEST), label=quarter_label(_previous(LATEST))),
+                               rf"must be named {_previous(LATEST)}\.json"),
+    "wrong label": (lambda d: d.update(label=quarter_label(_previous(LATEST))),
+                    rf"label '{quarter_label(_previous(LATEST))}' should be"),
     "overall not summing": (lambda d: d["overall"].update({"5": d["overall"]["5"] - 1}), r"overall counts add up"),
     "recommend not summing": (lambda d: d["recommend"].update(yes=d["recommend"]["yes"] + 1),
                               r"recommend counts add up"),
@@ -601,7 +663,7 @@ def test_hook_refuses_a_broken_file(hooks, tmp_path, case):
     from mkdocs.exceptions import PluginError
 
     change, message = BROKEN[case]
-    path = tmp_path / "2026Q4.json"
+    path = tmp_path / f"{LATEST}.json"
     path.write_text(json.dumps(_broken(change), ensure_ascii=False), encoding="utf-8")
     with pytest.raises(PluginError, match=message):
         hooks.load_survey(path)
@@ -614,7 +676,7 @@ def test_hook_accepts_the_demo_files(hooks):
 def test_hook_refuses_a_file_that_is_not_json(hooks, tmp_path):
     from mkdocs.exceptions import PluginError
 
-    (tmp_path / "2026Q4.json").write_text("{ not json", encoding="utf-8")
+    (tmp_path / f"{LATEST}.json").write_text("{ not json", encoding="utf-8")
     with pytest.raises(PluginError, match="cannot read survey results"):
         hooks.load_surveys(tmp_path)
 
@@ -633,8 +695,8 @@ def test_a_broken_data_file_fails_the_build(tmp_path):
     for path in DATA_DIR.glob("*.json"):
         shutil.copy(path, directory)
     change, message = BROKEN["counts not summing"]
-    write_tallies(directory, {"2026Q4": _broken(change)})
+    write_tallies(directory, {LATEST: _broken(change)})
     result = build(tmp_path / "site", directory)
     output = result.stdout + result.stderr
     assert result.returncode != 0
-    assert re.search(message, output) and "2026Q4.json" in output, output[-2000:]
+    assert re.search(message, output) and f"{LATEST}.json" in output, output[-2000:]

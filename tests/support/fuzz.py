@@ -324,9 +324,8 @@ def open_resident_cases(base_url: str, dynamodb_endpoint: str, table_prefix: str
     return Residents(found, codes)
 
 
-# A quarter of its own, open now: the campaign of the current quarter is left to the tests
-# that open it (a quarter's campaign is opened once).
-SURVEY_QUARTER = "2001Q1"
+# The survey takes answers only for the current quarter's campaign (Beijing time): the fuzz
+# run opens it, or adds its invitations to it when a test or an earlier run opened it.
 
 
 def _open_survey(table: str, households: int) -> list[str]:
@@ -340,10 +339,12 @@ def _open_survey(table: str, households: int) -> list[str]:
     now = utc_now()
     repo = SurveyRepository(table)
     codes = surveys.issue_codes(f"{b}-1-{r:02d}01" for b in range(1, 5) for r in range(1, households // 4 + 1))
-    if repo.campaign(SURVEY_QUARTER) is None:
-        open_campaign(repo, SURVEY_QUARTER, codes, now=now - timedelta(days=1), opened_by=BUTLER)
-    else:  # a second run on the same stack
-        repo.add_invitations(SURVEY_QUARTER, ((unit, surveys.code_hash(code)) for unit, code in codes), now)
+    quarter = surveys.quarter_of(now)
+    if repo.campaign(quarter) is None:
+        opened = max(now - timedelta(days=1), surveys.quarter_bounds(quarter)[0])
+        open_campaign(repo, quarter, codes, now=opened, opened_by=BUTLER)
+    else:  # opened by a test or a second run on the same stack
+        repo.add_invitations(quarter, ((unit, surveys.code_hash(code)) for unit, code in codes), now)
     return [code for _, code in codes]
 
 

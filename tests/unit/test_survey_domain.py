@@ -6,7 +6,14 @@ from pathlib import Path
 import pytest
 
 from butler.domain import surveys
-from butler.domain.errors import CampaignClosed, InvitationUnknown, InvitationUsed
+from butler.domain.errors import (
+    CampaignClosed,
+    CampaignNotStarted,
+    ClosesOutsideQuarter,
+    InvitationUnknown,
+    InvitationUsed,
+    QuarterNotCurrent,
+)
 from butler.domain.surveys import AREA_CODES, Answer, Campaign, Invitation
 from infra.template import load_template
 
@@ -81,36 +88,79 @@ def test_an_answer_names_every_area_with_a_score_from_1_to_5():
 def test_a_fresh_invitation_in_an_open_campaign_is_accepted():
     invitation = Invitation("h", "2026Q4", "1-1-101")
 
-    assert surveys.check_submission(invitation, campaign(), answer(), "K7Q2M-XP9RT", NOW) is True
+    assert surveys.check_submission(invitation, campaign(), surveys.retry_digest("key-0001"), NOW) is True
 
 
-def test_the_same_answers_again_are_a_retry_and_different_ones_are_refused():
-    code = "K7Q2M-XP9RT"
-    used = Invitation("h", "2026Q4", "1-1-101", used_at=NOW, answer_digest=answer(5).digest(code))
+def test_a_retry_is_recognised_by_its_idempotency_key_only():
+    first = surveys.retry_digest("key-0001")
+    used = Invitation("h", "2026Q4", "1-1-101", used=True, retry_digest=first)
 
-    assert surveys.check_submission(used, campaign(), answer(5), code.lower(), NOW) is False
-    with pytest.raises(InvitationUsed) as refused:
-        surveys.check_submission(used, campaign(), answer(4), code, NOW)
-    assert refused.value.fields == {"code": InvitationUsed.message}
+    assert surveys.check_submission(used, campaign(), surveys.retry_digest("key-0001"), NOW) is False
+    for other in (surveys.retry_digest("key-0002"), surveys.retry_digest(None), ""):
+        with pytest.raises(InvitationUsed) as refused:
+            surveys.check_submission(used, campaign(), other, NOW)
+        assert refused.value.fields == {"code": InvitationUsed.message}
+
+
+def test_the_retry_digest_reveals_nothing_of_the_answers_and_has_one_length():
+    keyed, unkeyed = surveys.retry_digest("key-0001"), surveys.retry_digest(None)
+
+    assert len(keyed) == len(unkeyed) == 64 and unkeyed != surveys.retry_digest(None)  # random without a key
+    assert not hasattr(Answer, "digest"), "nothing derived from the answers is kept on the invitation"
+
+
+def test_response_ids_are_random_and_carry_no_time():
+    ids = {surveys.new_response_id() for _ in range(200)}
+
+    assert len(ids) == 200 and all(surveys.RESPONSE_ID_PATTERN.match(i) for i in ids)
 
 
 def test_unknown_codes_and_closed_campaigns_are_refused():
+    retry = surveys.retry_digest(None)
     with pytest.raises(InvitationUnknown):
-        surveys.check_submission(None, None, answer(), "K7Q2M-XP9RT", NOW)
+        surveys.check_submission(None, None, retry, NOW)
     fresh = Invitation("h", "2026Q4", "1-1-101")
     with pytest.raises(CampaignClosed):
-        surveys.check_submission(fresh, campaign(closes_at=NOW), answer(), "K7Q2M-XP9RT", NOW)
+        surveys.check_submission(fresh, campaign(closes_at=NOW), retry, NOW)
     with pytest.raises(CampaignClosed):
-        surveys.check_submission(fresh, campaign(closed_at=NOW - timedelta(hours=1)), answer(), "K7Q2M-XP9RT", NOW)
+        surveys.check_submission(fresh, campaign(closed_at=NOW - timedelta(hours=1)), retry, NOW)
 
 
-def test_the_digest_depends_on_every_answer_and_the_code():
-    base = answer(4, comment="好")
-    variants = [answer(4, comment="好", recommend=False), answer(4, comment="不好"), answer(4, overall=3, comment="好"),
-                Answer({**base.scores, "security": 2}, 4, True, "好")]
-    digests = {base.digest("K7Q2M-XP9RT"), base.digest("K7Q2M-XP9RA"), *(v.digest("K7Q2M-XP9RT") for v in variants)}
+# ---------------------------------------------------------------------- the quarter's own campaign
+def test_only_the_current_quarter_opens():
+    with pytest.raises(QuarterNotCurrent) as early:
+        surveys.new_campaign("2027Q1", now=NOW)
+    assert early.value.code == "QUARTER_NOT_CURRENT" and "2026 年第四季度" in early.value.message
+    with pytest.raises(QuarterNotCurrent):
+        surveys.new_campaign("2026Q3", now=NOW)
+    # Beijing time: 16:00 UTC on 31 December is already 2027Q1.
+    assert surveys.new_campaign("2027Q1", now=datetime(2026, 12, 31, 16, 0, tzinfo=timezone.utc)).quarter == "2027Q1"
 
-    assert len(digests) == 6
+
+def test_a_campaign_closes_by_the_end_of_its_quarter():
+    late = datetime(2026, 12, 20, 2, 0, tzinfo=timezone.utc)
+    _, end = surveys.quarter_bounds("2026Q4")
+
+    assert surveys.new_campaign("2026Q4", now=late).closes_at == end  # four weeks would run into 2027
+    assert surveys.new_campaign("2026Q4", now=NOW).closes_at == NOW + timedelta(weeks=4)
+    for closes in (end + timedelta(seconds=1), NOW, NOW - timedelta(days=1)):
+        with pytest.raises(ClosesOutsideQuarter) as refused:
+            surveys.new_campaign("2026Q4", now=NOW, closes_at=closes)
+        assert refused.value.code == "CLOSES_OUTSIDE_QUARTER" and "2026 年 12 月 31 日" in refused.value.message
+
+
+def test_answers_are_taken_only_within_the_quarter():
+    fresh, retry = Invitation("h", "2027Q1", "1-1-101"), surveys.retry_digest(None)
+    _, end = surveys.quarter_bounds("2026Q4")
+    early = campaign(quarter="2027Q1", opens_at=NOW, closes_at=NOW + timedelta(days=60))  # stored before the rule
+    with pytest.raises(CampaignNotStarted) as refused:
+        surveys.check_submission(fresh, early, retry, NOW + timedelta(days=1))
+    assert refused.value.code == "CAMPAIGN_NOT_STARTED"
+    running_over = campaign(closes_at=end + timedelta(days=30))
+    assert running_over.is_open(end - timedelta(seconds=1)) and not running_over.is_open(end)
+    assert running_over.has_ended(end) and not running_over.has_ended(end - timedelta(seconds=1))
+    with pytest.raises(CampaignClosed):
+        surveys.check_submission(Invitation("h", "2026Q4", "1-1-101"), running_over, retry, end)
 
 
 # ---------------------------------------------------------------------- tally and results

@@ -34,7 +34,7 @@ from butler.services.cases import open_case
 DEFAULT_HOUSEHOLDS = Path("site/data/households.csv")
 OPENERS = ("butler",)  # who may open and close a campaign
 COMMENT_WIDTH = 40
-COMMENT_COLUMNS = (("response", "答卷编号"), ("submitted_at", "提交时间"), ("overall", "总体评分"),
+COMMENT_COLUMNS = (("response", "答卷编号"), ("overall", "总体评分"),
                    ("recommend", "愿意推荐"), ("comment", "意见和建议"), ("case", "已转工单"))
 
 
@@ -205,13 +205,15 @@ def survey_status(ctx: Context, args: argparse.Namespace) -> int:
 
 def survey_export(ctx: Context, args: argparse.Namespace) -> int:
     quarter = _quarter(args, ctx)
-    tally = service.tally_for(_repo(ctx), quarter)
+    tally = service.final_tally(_repo(ctx), quarter, now=ctx.now)  # refused while the campaign is open
     if tally is None:
         raise NotFound(f"{surveys.quarter_label(quarter)}没有满意度调查，无法导出。")
     text = json.dumps(tally, ensure_ascii=False, indent=2) + "\n"
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
-        out(f"已导出 {args.out}：{tally['responses']} 份答卷。提交到仓库后，网站的调查结果页会随下次发布更新。")
+        _, quarter_end = surveys.quarter_bounds(quarter)
+        when = "随下次发布更新" if ctx.now >= quarter_end else f"在本季度结束后（{quarter_end:%Y-%m-%d} 起）的发布中公布"
+        out(f"已导出 {args.out}：{tally['responses']} 份答卷。提交到仓库后，网站的调查结果页会{when}。")
     else:
         sys.stdout.write(text)
     return OK
@@ -222,13 +224,14 @@ def survey_comments(ctx: Context, args: argparse.Namespace) -> int:
     rows = [r for r in _repo(ctx).responses_of(quarter) if r.answer.comment.strip()]
     if args.csv:
         write_csv(render.csv_table(COMMENT_COLUMNS, ({
-            "response": r.id, "submitted_at": render.local_iso(r.submitted_at), "overall": r.answer.overall,
+            "response": r.id, "overall": r.answer.overall,
             "recommend": render.YES_NO[bool(r.answer.recommend)], "comment": r.answer.comment,
             "case": r.case_reference or ""} for r in rows)))
         return OK
     out(f"{surveys.quarter_label(quarter)}满意度调查的意见和建议（{len(rows)} 条）")
-    out(render.listing(("答卷编号", "提交时间", "总体", "意见", "已转工单"), [
-        [r.id, render.local_time(r.submitted_at), str(r.answer.overall), render.clip(r.answer.comment, COMMENT_WIDTH),
+    # No time: an answer carries none (docs/surveys.md, "Unlinkable"); the order is the ids'.
+    out(render.listing(("答卷编号", "总体", "意见", "已转工单"), [
+        [r.id, str(r.answer.overall), render.clip(r.answer.comment, COMMENT_WIDTH),
          r.case_reference or render.EMPTY] for r in rows]))
     if rows:
         out(f"要跟进一条意见：{ctx.prog} --as 工号 survey-to-case <答卷编号> --kind complaint --topic <主题>")
@@ -240,7 +243,8 @@ def survey_to_case(ctx: Context, args: argparse.Namespace) -> int:
     member = _require_role(ctx, claim.roles, "把调查意见转成咨询投诉建议")
     quarter = _quarter(args, ctx)
     repo = _repo(ctx)
-    found = next((r for r in repo.responses_of(quarter) if r.id == args.response), None)
+    wanted = args.response.strip().upper()
+    found = next((r for r in repo.responses_of(quarter) if r.id == wanted), None)
     if found is None or not found.answer.comment.strip():
         raise NotFound(f"{surveys.quarter_label(quarter)}没有编号为 {args.response} 的意见。")
     if found.case_reference:
@@ -261,12 +265,14 @@ def add_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
 
     child = command(
         "survey-open", "开启本季度满意度调查，生成每户的邀请码单（需管家）", survey_open,
-        "开启一个季度的满意度调查：按住户名单给每户生成一个邀请码，并按楼栋写出可打印的邀请码单"
-        "（每户一张，带二维码）。邀请码只出现在这些文件里，系统只保存摘要。",
+        "开启本季度（北京时间）的满意度调查：按住户名单给每户生成一个邀请码，并按楼栋写出可打印的邀请码单"
+        "（每户一张，带二维码）。邀请码只出现在这些文件里，系统只保存摘要。只能开启当前季度，"
+        "截止日期最晚是本季度的最后一天。",
         "示例：\n  butler-staff --as gj-li survey-open --quarter 2026Q4 --closes 2027-01-15 "
         "--site-url https://wuye.example.cn --sheets 邀请码单/")
     quarter_option(child)
-    child.add_argument("--closes", metavar="日期", help="截止日期（北京时间当天 23:59），默认开启后 4 周")
+    child.add_argument("--closes", metavar="日期",
+                       help="截止日期（北京时间当天 23:59，最晚本季度最后一天），默认开启后 4 周或季度末")
     child.add_argument("--households", metavar="文件", default=str(DEFAULT_HOUSEHOLDS),
                        help=f"住户名单 CSV（默认 {DEFAULT_HOUSEHOLDS}）")
     child.add_argument("--sheets", metavar="目录", required=True, help="邀请码单写到这个目录")
@@ -277,8 +283,9 @@ def add_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
     child = command("survey-status", "满意度调查进展：邀请户数、已答卷、答卷率", survey_status)
     quarter_option(child)
     child = command("survey-export", "导出调查统计（网站结果页的数据文件）", survey_export,
-                    "导出一个季度的统计数字（只有各项各分数的人数，没有意见原文），"
-                    "保存为 site/data/surveys/季度.json 并提交到仓库，网站结果页随下次发布更新。")
+                    "导出一个已结束季度的统计数字（只有各项各分数的人数，没有意见原文），"
+                    "保存为 site/data/surveys/季度.json 并提交到仓库；调查进行中不能导出，"
+                    "网站只公布已经过完的季度。")
     quarter_option(child)
     child.add_argument("--out", metavar="文件", help="写到文件（默认输出到屏幕）")
     child = command("survey-comments", "查看调查中业主写下的意见和建议", survey_comments)

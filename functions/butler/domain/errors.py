@@ -54,3 +54,23 @@ class CampaignClosed(DomainError):
 class CampaignExists(Conflict):
     code = "CAMPAIGN_EXISTS"
     message = "这个季度的满意度调查已经开启过了。"
+
+
+class CampaignNotStarted(CampaignClosed):
+    code = "CAMPAIGN_NOT_STARTED"
+    message = "这个季度的满意度调查还没有开始，请到该季度再来答卷。"
+
+
+class CampaignStillOpen(Conflict):
+    code = "CAMPAIGN_STILL_OPEN"
+    message = "满意度调查还在进行中：结束后才能导出结果，以免公布没有收完的统计。"
+
+
+class QuarterNotCurrent(DomainError):
+    code = "QUARTER_NOT_CURRENT"
+    message = "只能开启本季度（北京时间）的满意度调查，不能提前开启下个季度，也不能补开过去的季度。"
+
+
+class ClosesOutsideQuarter(DomainError):
+    code = "CLOSES_OUTSIDE_QUARTER"
+    message = "截止时间应晚于现在，并且不晚于本季度的最后一天（北京时间）。"

@@ -4,7 +4,11 @@ their tally. Pure: no clock, no storage.
 One campaign per quarter (``2026Q4``). The office hands every household one invitation
 code; a code is typed in or scanned from a QR code, works once, and is stored only as its
 SHA-256 digest. A response is not linked to the household that answered: the invitation
-records that it was used, the response records the answers.
+records that it was used (a flag, no time), the response records the answers under a
+random id (no time, no order): docs/surveys.md says what that does and does not cover.
+
+A campaign is opened only for the current quarter (Beijing time), closes by the end of
+that quarter at the latest, and takes answers only while it is open and within it.
 
 Numbers that residents and staff read are computed here, once, with the rounding rules
 written in ``docs/surveys.md``: means to two decimals, rates to one decimal place of a
@@ -20,13 +24,22 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Iterable, Mapping, Optional
 
-from butler.domain.errors import CampaignClosed, DomainError, InvitationUnknown, InvitationUsed
+from butler.domain.errors import (
+    CampaignClosed,
+    CampaignNotStarted,
+    ClosesOutsideQuarter,
+    InvitationUnknown,
+    InvitationUsed,
+    QuarterNotCurrent,
+)
 from butler.domain.identifiers import ALPHABET
 from butler.domain.timefmt import SHANGHAI
 
 SCORES = (1, 2, 3, 4, 5)
 SCORE_LABELS = {1: "很不满意", 2: "不满意", 3: "一般", 4: "满意", 5: "非常满意"}
 CODE_LENGTH = 10  # Crockford base32: 50 bits; grouped 5-5 for typing
+RESPONSE_ID_LENGTH = 8  # Crockford base32, random: 40 bits, no time in it
+RESPONSE_ID_PATTERN = re.compile(r"^[0-9A-HJKMNP-TV-Z]{8}$")
 CODE_PATTERN = re.compile(r"^[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}$")
 QUARTER_PATTERN = re.compile(r"^(\d{4})Q([1-4])$")
 COMMENT_MAX = 1000
@@ -124,6 +137,20 @@ def code_hash(code: str) -> str:
     return hashlib.sha256(normalize_code(code).encode("ascii")).hexdigest()
 
 
+def new_response_id() -> str:
+    """A response's id: random, so that it carries no time and no order of arrival."""
+    return "".join(secrets.choice(ALPHABET) for _ in range(RESPONSE_ID_LENGTH))
+
+
+def retry_digest(idempotency_key: Optional[str]) -> str:
+    """What the invitation keeps to recognise a retry of its submission: the digest of the
+    client's (random) Idempotency-Key, or random bytes of the same length without one. It
+    is derived from nothing that is in a response, so it cannot tie one to the household."""
+    if not idempotency_key:
+        return secrets.token_hex(32)
+    return hashlib.sha256(f"survey-retry\n{idempotency_key}".encode("utf-8")).hexdigest()
+
+
 # ---------------------------------------------------------------------- campaigns
 @dataclass
 class Campaign:
@@ -138,16 +165,38 @@ class Campaign:
     def label(self) -> str:
         return quarter_label(self.quarter)
 
+    def not_started(self, now: datetime) -> bool:
+        return now < max(self.opens_at, quarter_bounds(self.quarter)[0])
+
     def is_open(self, now: datetime) -> bool:
-        return self.opens_at <= now < self.closes_at and self.closed_at is None
+        """Open, and within its quarter: a campaign takes no answer outside it."""
+        start, end = quarter_bounds(self.quarter)
+        return (max(self.opens_at, start) <= now < min(self.closes_at, end)) and self.closed_at is None
+
+    def has_ended(self, now: datetime) -> bool:
+        """Closed by staff or past its closing time (or its quarter's end): its tally is final."""
+        return self.closed_at is not None or now >= min(self.closes_at, quarter_bounds(self.quarter)[1])
+
+
+def _day(moment: datetime) -> str:
+    return f"{moment.astimezone(SHANGHAI):%Y 年 %-m 月 %-d 日}"
 
 
 def new_campaign(quarter: str, *, now: datetime, closes_at: Optional[datetime] = None,
                  opened_by: str = "") -> Campaign:
-    closes_at = closes_at or now + timedelta(weeks=DEFAULT_WEEKS_OPEN)
-    if closes_at <= now:
-        raise DomainError("截止时间必须晚于现在。")
-    return Campaign(check_quarter(quarter), opens_at=now, closes_at=closes_at, opened_by=opened_by)
+    """Open ``quarter``'s campaign at ``now``: only the current quarter (Beijing time), and
+    closing after now and by the end of the quarter (default: four weeks, or the quarter's
+    end if that comes first)."""
+    current = quarter_of(now)
+    if check_quarter(quarter) != current:
+        raise QuarterNotCurrent(f"只能开启本季度（{quarter_label(current)}，{current}）的满意度调查，"
+                                f"{quarter_label(quarter)}（{quarter}）不是本季度。下个季度的调查请到下个季度再开启。")
+    _, end = quarter_bounds(quarter)
+    closes_at = closes_at or min(now + timedelta(weeks=DEFAULT_WEEKS_OPEN), end)
+    if not now < closes_at <= end:
+        raise ClosesOutsideQuarter(f"截止时间应晚于现在，并且不晚于{quarter_label(quarter)}的最后一天"
+                                   f"（{_day(end - timedelta(seconds=1))}，北京时间）。")
+    return Campaign(quarter, opens_at=now, closes_at=closes_at, opened_by=opened_by)
 
 
 # ---------------------------------------------------------------------- answers
@@ -167,34 +216,29 @@ class Answer:
         if any(s not in SCORES for s in (*self.scores.values(), self.overall)):
             raise ValueError("scores are integers from 1 to 5")
 
-    def digest(self, code: str) -> str:
-        """What makes a retry of the same submission recognisable without storing it."""
-        parts = [normalize_code(code), *(f"{a}={self.scores[a]}" for a in AREA_CODES),
-                 f"overall={self.overall}", f"recommend={self.recommend}", self.comment.strip()]
-        return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
-
 
 @dataclass(frozen=True)
 class Invitation:
     code_hash: str
     quarter: str
     unit: str
-    used_at: Optional[datetime] = None
-    answer_digest: str = ""
+    used: bool = False  # a flag: no time, so that nothing orders it against the responses
+    retry_digest: str = ""  # ``retry_digest()`` of the submission that used it
 
 
-def check_submission(invitation: Optional[Invitation], campaign: Optional[Campaign], answer: Answer,
-                     code: str, now: datetime) -> bool:
-    """Whether the submission is new (True) or a retry of the one already recorded with this
-    code (False); raise the error a resident should see otherwise."""
+def check_submission(invitation: Optional[Invitation], campaign: Optional[Campaign], retry: str,
+                     now: datetime) -> bool:
+    """Whether the submission is new (True) or a retry of the one that used this code
+    (False: same ``retry_digest``, i.e. the same Idempotency-Key); raise the error a
+    resident should see otherwise."""
     if invitation is None or campaign is None:
         raise InvitationUnknown(fields={"code": InvitationUnknown.message})
-    if invitation.used_at is not None:
-        if invitation.answer_digest == answer.digest(code):
+    if invitation.used:
+        if invitation.retry_digest and secrets.compare_digest(invitation.retry_digest, retry):
             return False
         raise InvitationUsed(fields={"code": InvitationUsed.message})
     if not campaign.is_open(now):
-        raise CampaignClosed()
+        raise CampaignNotStarted() if campaign.not_started(now) else CampaignClosed()
     return True
 
 

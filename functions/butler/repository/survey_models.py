@@ -19,19 +19,23 @@ class CampaignItem(SurveyItem):
 
 
 class InvitationItem(SurveyItem):
+    """One household's invitation. ``issued_at`` is the campaign's opening, the same on every
+    invitation; once used it gains ``used`` and a ``retry_digest`` of fixed length (of the
+    client's Idempotency-Key, or random): no time, nothing a response also holds."""
+
     quarter = UnicodeAttribute()
     unit = UnicodeAttribute()
     issued_at = UnicodeAttribute()
-    used_at = UnicodeAttribute(null=True)
-    answer_digest = UnicodeAttribute(null=True)
+    used = BooleanAttribute(null=True)
+    retry_digest = UnicodeAttribute(null=True)
 
 
 class ResponseItem(type("AreaScores", (SurveyItem,), {code: NumberAttribute() for code in AREA_CODES})):
     """One household's answers: a number per service area, named by the area's code so that
-    staff read it in the console; nothing in it names the household."""
+    staff read it in the console; nothing in it names the household, and nothing in it (no
+    time, a random id) orders it against the invitations (docs/surveys.md)."""
 
     quarter = UnicodeAttribute()
-    submitted_at = UnicodeAttribute()
     overall = NumberAttribute()
     recommend = BooleanAttribute()
     comment = UnicodeAttribute(default="")

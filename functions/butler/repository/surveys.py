@@ -2,11 +2,11 @@
 
 A response and the use of its invitation are written in one transaction, on the
 conditions that the invitation is unused and the campaign still open: two submissions
-with the same code at the same moment record one response.
+with the same code at the same moment record one response. Neither item gets a time: the
+invitation a ``used`` flag, the response a random id (docs/surveys.md, "Unlinkable").
 """
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable, Iterator, Optional
@@ -15,7 +15,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, Upda
 from pynamodb.transactions import TransactWrite
 
 from butler.domain.errors import CampaignExists, Conflict, NotFound
-from butler.domain.surveys import AREA_CODES, Answer, Campaign, Invitation
+from butler.domain.surveys import AREA_CODES, Answer, Campaign, Invitation, new_response_id
 from butler.domain.timefmt import iso, parse_iso
 from butler.repository.models import bound
 from butler.repository.survey_models import CampaignItem, InvitationItem, ResponseItem
@@ -32,9 +32,8 @@ class SubmissionRaced(Exception):
 
 @dataclass(frozen=True)
 class StoredResponse:
-    id: str  # the item's sort key without the prefix: <time>#<random>
+    id: str  # the item's sort key without the prefix: random (``surveys.new_response_id``)
     answer: Answer
-    submitted_at: datetime
     case_reference: Optional[str]
 
 
@@ -110,16 +109,16 @@ class SurveyRepository:
             item = self.invitations.get(f"{CODE}#{code_hash}", CODE, consistent_read=True)
         except DoesNotExist:
             return None
-        return Invitation(code_hash, item.quarter, item.unit,
-                          parse_iso(item.used_at) if item.used_at else None, item.answer_digest or "")
+        return Invitation(code_hash, item.quarter, item.unit, bool(item.used), item.retry_digest or "")
 
     # ------------------------------------------------------------------ responses
-    def record(self, invitation: Invitation, answer: Answer, digest: str, now: datetime) -> str:
-        """Mark the invitation used and store the answers, both or neither."""
-        response_id = f"{iso(now)}#{secrets.token_hex(4)}"
+    def record(self, invitation: Invitation, answer: Answer, retry_digest: str, now: datetime) -> str:
+        """Mark the invitation used and store the answers, both or neither. ``now`` is only
+        compared with the campaign's closing time; neither item stores it."""
+        response_id = new_response_id()
         campaigns, invitations = self.campaigns, self.invitations
         response = self.responses(_campaign_key(invitation.quarter), RESPONSE + response_id,
-                                  quarter=invitation.quarter, submitted_at=iso(now), overall=answer.overall,
+                                  quarter=invitation.quarter, overall=answer.overall,
                                   recommend=answer.recommend, comment=answer.comment,
                                   **{code: answer.scores[code] for code in AREA_CODES})
         connection = campaigns._get_connection().connection
@@ -130,8 +129,8 @@ class SurveyRepository:
                     condition=campaigns.closed_at.does_not_exist() & (campaigns.closes_at > iso(now)))
                 transaction.update(
                     invitations(f"{CODE}#{invitation.code_hash}", CODE),
-                    actions=[invitations.used_at.set(iso(now)), invitations.answer_digest.set(digest)],
-                    condition=invitations.pk.exists() & invitations.used_at.does_not_exist())
+                    actions=[invitations.used.set(True), invitations.retry_digest.set(retry_digest)],
+                    condition=invitations.pk.exists() & invitations.used.does_not_exist())
                 transaction.save(response, condition=self.responses.pk.does_not_exist())
         except TransactWriteError as error:
             if _raced(error):
@@ -143,8 +142,7 @@ class SurveyRepository:
         for item in self.responses.query(_campaign_key(quarter), self.responses.sk.startswith(RESPONSE)):
             answer = Answer({code: int(getattr(item, code)) for code in AREA_CODES}, int(item.overall),
                             bool(item.recommend), item.comment or "")
-            yield StoredResponse(item.sk.removeprefix(RESPONSE), answer, parse_iso(item.submitted_at),
-                                 item.case_reference)
+            yield StoredResponse(item.sk.removeprefix(RESPONSE), answer, item.case_reference)
 
     def link_case(self, quarter: str, response_id: str, reference: str) -> None:
         """Record the complaint case opened from a response's comment (once)."""

@@ -17,17 +17,20 @@ from butler.web.schemas import SurveyIn, SurveyRecordedOut
 router, logger, metrics = route_group()
 
 
-def _record(survey: SurveyIn) -> dict:
+def _record(survey: SurveyIn, idempotency_key: str | None) -> dict:
     campaign = service.submit(SurveyRepository(load_settings().surveys_table), survey.code,
-                              survey.to_domain(), now=utc_now())
+                              survey.to_domain(), now=utc_now(), idempotency_key=idempotency_key)
     logger.info("survey answered", extra={"quarter": campaign.quarter})  # never the code
     metrics.add_metric("SurveyAnswered", MetricUnit.Count, 1)
     return {"quarter": campaign.quarter, "label": campaign.label, "status": "recorded"}
 
 
 @router.post("/api/surveys", **documented(
-    "提交满意度调查", "凭物业发放的邀请码提交本季度问卷，每户一次。带上 Idempotency-Key 请求头，重试时返回第一次的结果；"
-    "不带时，同一邀请码重复提交完全相同的答卷也只记一次。",
+    "提交满意度调查", "凭物业发放的邀请码提交本季度问卷，每户一次。带上 Idempotency-Key 请求头（随机生成），"
+    "重试时返回第一次的结果；不带时，用过的邀请码再提交一律答 409 INVITATION_USED（系统不保存能认出答卷的任何东西）。",
     SurveyRecordedOut, status=201, errors=CREATE_ERRORS, secured=False, tags=["满意度调查"]))
 def answer_survey(survey: Annotated[SurveyIn, Body(embed=False)], idempotency_key: IdempotencyKey = None):
-    return created_once(router, survey.model_dump(), lambda: _record(survey), load_settings())
+    # The idempotency record checks a retry's answers, not its code: a digest of code and
+    # answers together would let whoever holds a code find that household's answers.
+    return created_once(router, survey.model_dump(exclude={"code"}), lambda: _record(survey, idempotency_key),
+                        load_settings())
