@@ -173,7 +173,8 @@ def bound(model: type[M], table_name: str) -> type[M]:
 class SurveyItem(Model):
     """The surveys table holds three kinds of item under one key schema (``pk``, ``sk``):
     a campaign (``CAMPAIGN#2026Q4`` / ``CAMPAIGN``), its responses (``CAMPAIGN#2026Q4`` /
-    ``RESPONSE#<time>#<random>``) and the invitations (``CODE#<sha256 of the code>`` / ``CODE``).
+    ``RESPONSE#<random id>``: no time, docs/surveys.md) and the invitations
+    (``CODE#<sha256 of the code>`` / ``CODE``).
     The three are in ``butler.repository.survey_models``: only the surveys function loads
     them and the survey domain they are built from (docs/cold-start.md)."""
 
