@@ -1,6 +1,6 @@
 """The local stack: moto server, the tables of template.yaml, demo data, and an HTTP front
-that serves the built site and turns /api/* requests into API Gateway events for the
-handlers, by the routes declared in template.yaml.
+(infra/front.py) that serves the built site and turns /api/* requests into API Gateway
+events for the handlers, by the routes declared in template.yaml.
 
 Run ``make dev`` (or ``python -m infra.local``); Ctrl-C stops everything.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from infra import apigw, front
-from infra.template import ROOT, functions, load_template, seconds_to_next_run, security_headers
+from infra.template import ROOT, functions, load_template, seconds_to_next_run
 
 REGION = "ap-east-1"
 STACK_NAME = "butler-local"
@@ -44,7 +44,6 @@ class LocalStack:
         self.template = load_template()
         self.specs = functions(self.template)
         self.routes = [route for spec in self.specs for route in spec.routes]
-        self.headers = security_headers(self.template)
         self.demo_orders: list[Any] = []
         self.demo_survey_codes: list[str] = []
         self._handlers: dict[str, Callable[[dict, Any], dict]] = {}
