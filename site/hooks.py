@@ -149,6 +149,7 @@ diagrams = _load_sibling("diagrams")
 charts = _load_sibling("charts")
 charter = _load_sibling("charter")  # the service charter pages: budget, staffing, rounds
 events = _load_sibling("events")  # the event calendar: its pages and iCalendar feeds
+forms = _load_sibling("forms")  # the forms' length limits (from the API schema) and the estate layout
 
 
 # --------------------------------------------------------------------------- data
@@ -599,6 +600,7 @@ def on_config(config, **kwargs):
         icon=icon,
     )
     env.globals.update(charter.template_globals(diagrams))
+    env.globals.update(forms.template_globals())
     env.filters.update(charter.FILTERS)
     _state["events"], _state["build_time"] = load_events(events_file(), community["phones"]), _build_time()
     env.globals.update(_event_globals(_state["events"], _state["build_time"], community["short_name"]))

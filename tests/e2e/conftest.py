@@ -102,6 +102,9 @@ def phone(browser, local_stack):
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    # The local front sends template.yaml's CSP: anything it blocks is a defect of the page.
+    page.on("console", lambda message: errors.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text else None)
     yield page
     context.close()
     assert errors == [], f"JavaScript errors on the page: {errors}"

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from butler.cli.main import main as staff_cli
-from tests.support.browser import submit_and_track
+from tests.support.browser import pick_unit, submit_and_track
 
 pytestmark = pytest.mark.e2e
 
@@ -29,7 +29,7 @@ def report(phone, *, description, public=False, photo=None):
         phone.check("#field-location_type-public")
         phone.fill("#field-location", "2号楼1单元电梯")
     else:
-        phone.fill("#field-unit", "4-2-0601")
+        pick_unit(phone, "5-2-601")
     phone.fill("#field-description", description)
     phone.fill("#field-contact_name", "孔先生")
     phone.fill("#field-contact_phone", "13644445555")

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from butler.cli.main import main as staff_cli
 from butler.domain.repairs import REPAIR_WORKFLOW
-from tests.support.browser import submit_and_track
+from tests.support.browser import pick_unit, submit_and_track
 from tests.support.flow import PLAN_WALK, cli_argv
 
 pytestmark = pytest.mark.e2e
@@ -16,7 +16,7 @@ def test_the_tracking_page_follows_every_step(phone, local_sdk, capsysbinary):
     local_stack = local_sdk
     phone.goto("/repairs/")
     phone.select_option("#field-category", "plumbing")
-    phone.fill("#field-unit", "9-1-0301")
+    pick_unit(phone, "8-1-301")
     phone.fill("#field-description", "厨房下水管接口一直滴水。")
     phone.fill("#field-contact_name", "冯女士")
     phone.fill("#field-contact_phone", "13622223333")

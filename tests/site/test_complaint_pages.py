@@ -70,7 +70,8 @@ def test_form_offers_every_topic_with_its_department(page_html):
 def test_every_field_has_its_id_and_a_linked_error(page_html, name):
     page = page_html("complaints")
     scan.linked_field(page, "complaint-form", name)
-    controls = {e.attrs.get("name") for e in _form(page) if e.tag in {"input", "select", "textarea"}}
+    controls = {e.attrs.get("name") or e.attrs.get("data-field") for e in _form(page)
+                if e.tag in {"input", "select", "textarea"}}
     assert name in controls, f"no form control named {name}"
 
 
@@ -78,7 +79,8 @@ def test_form_limits_match_the_api_contract(page_html):
     ids = scan.by_id(page_html("complaints"))
     description = ids["field-description"]
     assert description.tag == "textarea"
-    assert (description.attrs["minlength"], description.attrs["maxlength"]) == ("5", "1000")
+    assert (description.attrs["data-min-chars"], description.attrs["data-max-chars"]) == ("5", "1000")
+    assert "maxlength" not in description.attrs and "minlength" not in description.attrs
     assert ids["field-contact_phone"].attrs.get("type") == "tel"
     assert "required" not in ids["field-unit"].attrs, "the unit is optional"
 
@@ -138,7 +140,7 @@ def test_both_forms_file_through_the_shared_script():
     assert "function caseForm(" in shared and "caseForm: caseForm" in shared
     assert "'Idempotency-Key': pending.key" in shared
     assert "error.fields" in shared
-    assert "'butler.repairs.v1'" in shared
+    assert "'butler.repairs.v1'" in _code(SCRIPTS / "my-cases.js")
     for name, api in (("repair-form.js", "/api/repairs"), ("complaint-form.js", "/api/complaints")):
         code = _code(SCRIPTS / name)
         assert "B.caseForm(form, {" in code, name
@@ -150,8 +152,9 @@ def test_both_forms_file_through_the_shared_script():
 
 def test_tracking_page_keeps_my_reports_in_the_shared_list():
     track = _code(SCRIPTS / "track.js")
-    assert "B.reports.list()" in track and "B.reports.remember(" in track
-    assert "localStorage" not in track, "the tracking page reads 'my reports' through forms.js"
+    assert "B.reports.list()" in track and "B.rememberChoice(" in track
+    assert "B.reports.remember(" not in track, "remembering is the resident's choice (my-cases.js)"
+    assert "localStorage" not in track, "the tracking page reads 'my reports' through my-cases.js"
 
 
 # ------------------------------------------------------------------ links to the process page

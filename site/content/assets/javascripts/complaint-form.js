@@ -7,6 +7,8 @@
  * - Name and phone are required for inquiries and complaints, optional for suggestions
  *   (and left out of the request when empty).
  * - The topic's hint names the department it usually goes to.
+ * - The house number is optional (unit-picker.js); the phone is sent as typed (the
+ *   server normalises it), the page only refuses what no phone number looks like.
  * - The success panel says by when the first-contact owner answers (respond_by).
  */
 window.Butler.enhance('complaint-form', (form, B) => {
@@ -15,13 +17,12 @@ window.Butler.enhance('complaint-form', (form, B) => {
   const API = '/api/complaints';
   const FIELDS = ['kind', 'topic', 'description', 'contact_name', 'contact_phone', 'unit'];
   const CONTACT_OPTIONAL = ['suggestion']; // kinds that may be sent without name and phone
-  const MIN_CHARS = 5;
-  const MAX_CHARS = 1000;
 
   const $ = (id) => document.getElementById(id);
   const topic = $('field-topic');
   const topicHint = $('hint-topic');
   const topicHintDefault = topicHint.textContent;
+  const unitPicker = B.unitPicker($('field-unit'));
 
   function contactOptional() { return CONTACT_OPTIONAL.indexOf(ctl.value('kind')) >= 0; }
 
@@ -37,20 +38,18 @@ window.Butler.enhance('complaint-form', (form, B) => {
     const errors = {};
     if (!value('kind')) errors.kind = '请选择是咨询、投诉还是建议。';
     if (!value('topic')) errors.topic = '请选择关于哪方面，拿不准就选“其他”。';
-    const description = value('description');
-    if (!description) errors.description = '请写一下具体内容。';
-    else if (B.chars(description) < MIN_CHARS) errors.description = '内容至少 ' + MIN_CHARS + ' 个字，说清楚一点我们才好处理。';
-    else if (B.chars(description) > MAX_CHARS) errors.description = '内容最多 ' + MAX_CHARS + ' 字。';
+    // Lengths: data-min-chars / data-max-chars, checked by forms.js as the server counts.
+    if (!value('description')) errors.description = '请写一下具体内容。';
     const optional = contactOptional();
     if (!value('contact_name') && !optional) errors.contact_name = '请填写联系人，例如 王女士。';
-    const phone = B.normalizePhone(value('contact_phone'));
+    const phone = value('contact_phone');
     if (!phone) {
       if (!optional) errors.contact_phone = '请填写联系电话，首问负责人要联系您。';
-    } else if (!B.validPhone(phone)) {
-      errors.contact_phone = '电话号码格式不对：请填写 11 位手机号，或带区号的固定电话（如 0571-88880000）。';
+    } else if (B.phoneProblem(phone)) {
+      errors.contact_phone = B.phoneProblem(phone);
     }
-    const unit = B.normalizeUnit(value('unit'));
-    if (unit && !B.validUnit(unit)) errors.unit = '房号请按“楼号-单元-房号”填写，例如 3-2-1201；不填也可以。';
+    const unit = unitPicker.problem(false);
+    if (unit) errors.unit = unit;
     return errors;
   }
 
@@ -58,10 +57,10 @@ window.Butler.enhance('complaint-form', (form, B) => {
     const value = ctl.value;
     const body = { kind: value('kind'), topic: value('topic'), description: value('description') };
     const name = value('contact_name');
-    const phone = B.normalizePhone(value('contact_phone'));
+    const phone = value('contact_phone');
     if (name || !contactOptional()) body.contact_name = name;
     if (phone || !contactOptional()) body.contact_phone = phone;
-    const unit = B.normalizeUnit(value('unit'));
+    const unit = unitPicker.value();
     if (unit) body.unit = unit;
     return body;
   }
@@ -86,11 +85,6 @@ window.Butler.enhance('complaint-form', (form, B) => {
       ? '一般由' + opt.dataset.department + '协助处理，首问负责人全程跟进。' : topicHintDefault;
   }
 
-  function updateCount() {
-    const n = B.chars($('field-description').value.trim());
-    $('description-count').textContent = '（已写 ' + n + ' 字）';
-  }
-
   // ------------------------------------------------------------------ success and reset
 
   function onSuccess(data) {
@@ -107,7 +101,6 @@ window.Butler.enhance('complaint-form', (form, B) => {
   function onReset() {
     updateKind();
     updateTopic();
-    updateCount();
     const first = ctl.radios('kind')[0];
     if (first) first.focus();
   }
@@ -130,10 +123,8 @@ window.Butler.enhance('complaint-form', (form, B) => {
   ctl.prefill();
   updateKind();
   updateTopic();
-  updateCount();
 
   ctl.radios('kind').forEach((r) => r.addEventListener('change', updateKind));
   topic.addEventListener('change', updateTopic);
-  $('field-description').addEventListener('input', updateCount);
   $('complaint-again').addEventListener('click', ctl.reset);
 });

@@ -11,19 +11,26 @@
  *   after a success), and the result panel in place of the form on success.
  * - Butler.caseForm(form, options): a jsonForm that files a case; its result panel shows
  *   the reference, the private tracking link (#ref=...&token=..., the token only ever
- *   lives in the fragment) and the query code.
- * - Butler.reports: "my reports" on this device (localStorage), repairs (R-...) and
- *   complaints (C-...) in one list; the reference's prefix tells the kind.
- * - Small helpers: Beijing time, phone and unit normalisation, fragment links.
+ *   lives in the fragment) and the query code, and offers to remember the case on this
+ *   phone (my-cases.js, when the page loads it: nothing is kept unless the resident asks).
+ * - Length limits: a control's data-min-chars / data-max-chars (rendered from the API's
+ *   schema, site/forms.py) count characters as the server does (code points of the
+ *   trimmed text, Python's len), never UTF-16 units, and nothing is cut: a live counter
+ *   ([data-count-for]) and a message say when text is too long. No maxlength, which
+ *   truncates a paste silently.
+ * - Scrolling: what the page brings into view (the success panel, an error, the first
+ *   invalid field) stops below the sticky header and the "back to top" button
+ *   (scroll-margin-top in butler.css; focus does not scroll by itself).
+ * - Small helpers: Beijing time, a lenient phone check (the server normalises),
+ *   fragment links. Butler.extend(name, value) lets the page's other
+ *   modules (my-cases.js, unit-picker.js) add to window.Butler.
  */
 (function () {
   'use strict';
 
-  const STORAGE_KEY = 'butler.repairs.v1'; // "my reports": every kind, despite the name
-  const MAX_STORED = 30;
-  const MOBILE = /^1[3-9]\d{9}$/;
-  const LANDLINE = /^0\d{2,3}-?\d{7,8}$/;
-  const UNIT = /^[0-9A-Za-z]{1,4}-[0-9A-Za-z]{1,3}-[0-9A-Za-z]{2,6}$/; // as the API's schema
+  // What people write in a phone number: digits, spaces, + (country code), dashes, dots,
+  // brackets. The server turns every common way of writing one into its normal form.
+  const PHONE_CHARS = /^[0-9０-９+＋\s\-－—–.()（）]+$/;
 
   // ------------------------------------------------------------------ helpers
 
@@ -52,17 +59,58 @@
       p(d.getUTCHours()) + ':' + p(d.getUTCMinutes());
   }
 
-  function normalizeUnit(text) {
-    return text.replace(/\s+/g, '').replace(/[－—–_/]/g, '-');
+  // '' or what is wrong with a phone number as typed: only what no way of writing a
+  // number allows (letters, too few digits); 139-0000-0077 and +86 139 0000 0077 pass.
+  function phoneProblem(text) {
+    if (!PHONE_CHARS.test(text)) return '电话号码里只能有数字、空格、“+”和“-”，例如 139 0000 0077 或 0571-88880000。';
+    const digits = text.replace(/[^0-9０-９]/g, '').length;
+    if (digits < 7) return '电话号码位数不够：请填写 11 位手机号，或带区号的固定电话（如 0571-88880000）。';
+    return '';
   }
 
-  function normalizePhone(text) {
-    return text.replace(/[\s()（）]/g, '').replace(/^\+?86(?=1[3-9]\d{9}$)/, '').replace(/－/g, '-');
+  // ------------------------------------------------------------------ length limits
+
+  // A control's limits as the server counts (data-min-chars, data-max-chars): '' or why not.
+  function lengthProblem(control) {
+    const n = chars(String(control.value).trim());
+    const max = Number(control.dataset.maxChars) || 0;
+    const min = Number(control.dataset.minChars) || 0;
+    if (max && n > max) return '最多 ' + max + ' 字，现在是 ' + n + ' 字：请删去 ' + (n - max) + ' 字后再提交。';
+    if (min && n > 0 && n < min) return '至少写 ' + min + ' 个字，说清楚一点我们才好处理。';
+    return '';
   }
 
-  function validPhone(phone) { return MOBILE.test(phone) || LANDLINE.test(phone); }
+  function tooLong(control) {
+    const max = Number(control.dataset.maxChars) || 0;
+    return Boolean(max) && chars(String(control.value).trim()) > max;
+  }
 
-  function validUnit(unit) { return UNIT.test(unit); }
+  // The counter next to a limited control: "已写 640 / 500 字（超出 140 字）".
+  function updateCount(control) {
+    const counter = document.querySelector('[data-count-for="' + control.id + '"]');
+    if (!counter) return;
+    const n = chars(String(control.value).trim());
+    const max = Number(control.dataset.maxChars) || 0;
+    counter.textContent = '（已写 ' + n + (max ? ' / ' + max : '') + ' 字' +
+      (max && n > max ? '，超出 ' + (n - max) + ' 字' : '') + '）';
+    counter.classList.toggle('char-count--over', Boolean(max) && n > max);
+  }
+
+  // Every counted control under root: counters kept current as the resident types.
+  function watchCounts(root) {
+    const controls = Array.from(root.querySelectorAll('[data-max-chars]'));
+    controls.forEach((control) => {
+      updateCount(control);
+      control.addEventListener('input', () => updateCount(control));
+    });
+    return () => controls.forEach(updateCount);
+  }
+
+  // Bring an element into view below the sticky header (scroll-margin-top) and focus it.
+  function reveal(el) {
+    el.focus({ preventScroll: true });
+    el.scrollIntoView({ block: 'start' });
+  }
 
   // The tracking page's private link: the token goes in the fragment, never the query.
   function trackingFragment(ref, token) {
@@ -87,48 +135,6 @@
     try { data = await response.json(); } catch (e) { data = null; }
     return { response: response, data: data };
   }
-
-  // ------------------------------------------------------------------ my reports
-
-  const reports = {
-    list() {
-      try {
-        const list = JSON.parse(window.localStorage.getItem(STORAGE_KEY) || '[]');
-        return Array.isArray(list) ? list.filter((x) => x && x.reference && x.token) : [];
-      } catch (e) {
-        return [];
-      }
-    },
-    save(list) {
-      try {
-        window.localStorage.setItem(STORAGE_KEY, JSON.stringify(list.slice(0, MAX_STORED)));
-      } catch (e) {
-        // Private mode or storage full: the tracking link still works.
-      }
-    },
-    // Newest first; true when the list changed.
-    remember(ref, token, created) {
-      const list = reports.list();
-      const existing = list.find((x) => x.reference === ref);
-      if (existing) {
-        if (existing.token === token) return false;
-        existing.token = token;
-      } else {
-        list.unshift({ reference: ref, token: token, created: created || new Date().toISOString() });
-      }
-      reports.save(list);
-      return true;
-    },
-    // A new filing goes to the top even when the reference was already known.
-    add(ref, token, created) {
-      const kept = reports.list().filter((x) => x.reference !== ref);
-      kept.unshift({ reference: ref, token: token, created: created || new Date().toISOString() });
-      reports.save(kept);
-    },
-    forget(ref) {
-      reports.save(reports.list().filter((x) => x.reference !== ref));
-    },
-  };
 
   // ------------------------------------------------------------------ JSON forms
 
@@ -175,14 +181,24 @@
       return el && el.type !== 'file' ? String(el.value).trim() : '';
     }
 
-    // The element that carries aria-invalid and receives focus for a field.
+    // The element that carries aria-invalid and receives focus for a field: the field's
+    // control, or in a group (a fieldset such as the unit pickers) the part its own check
+    // marked (data-problem), else the first one left empty.
     function control(name) {
       if (isRadio(name)) {
         const list = radios(name);
         return list.find((r) => r.checked) || list[0];
       }
-      return $('field-' + name);
+      const el = $('field-' + name);
+      if (el && el.tagName === 'FIELDSET') {
+        const parts = Array.from(el.querySelectorAll('input, select, textarea'));
+        return el.querySelector('[data-problem]') || parts.find((p) => !p.value && !p.disabled) || parts[0] || el;
+      }
+      return el;
     }
+
+    // The field a control belongs to: its name, or its group's (data-field).
+    function fieldOf(el) { return (el && (el.dataset.field || el.name)) || ''; }
 
     function isVisible(el) { return Boolean(el.offsetParent || el.getClientRects().length); }
 
@@ -246,11 +262,19 @@
       });
       showFormError([message].concat(unplaced).filter(Boolean).join(' '), false);
       const first = fields.find((name) => errors[name] && control(name) && isVisible(control(name)));
-      if (first) {
-        control(first).focus();
-      } else {
-        formError.focus();
-      }
+      reveal(first ? control(first) : formError);
+    }
+
+    // Limits the page declares (data-min-chars, data-max-chars) for fields the form's own
+    // checks left alone.
+    function lengthErrors(errors) {
+      fields.forEach((name) => {
+        const el = $('field-' + name);
+        if (errors[name] || !el || !el.dataset || !isVisible(el)) return;
+        const problem = lengthProblem(el);
+        if (problem) errors[name] = problem;
+      });
+      return errors;
     }
 
     // ---------------------------------------------------------------- prefill
@@ -296,15 +320,14 @@
       if (options.onSuccess) options.onSuccess(data);
       form.hidden = true;
       result.hidden = false;
-      result.focus();
-      result.scrollIntoView({ block: 'start' });
+      reveal(result);
     }
 
     async function submit(event) {
       event.preventDefault();
       if (sending) return;
       clearErrors();
-      const errors = options.validate();
+      const errors = lengthErrors(options.validate());
       if (Object.keys(errors).length) {
         showErrors(errors, '还有几项需要补充或修改，请看标红的地方。');
         return;
@@ -322,7 +345,7 @@
       if (!response) {
         showFormError('网络连接失败，' + options.noun + '可能还没有送达。请检查网络后直接再点一次“' +
           submitLabel + '”：内容不变时重复提交是安全的，不会生成' + options.duplicate + '。', true);
-        formError.focus();
+        reveal(formError);
         return;
       }
 
@@ -333,7 +356,7 @@
       if (response.ok) {
         showFormError('提交结果不确定。请再点一次“' + submitLabel + '”：重复提交是安全的，不会生成' +
           options.duplicate + '。', true);
-        formError.focus();
+        reveal(formError);
         return;
       }
       const error = (data && data.error) || {};
@@ -343,7 +366,7 @@
         showErrors(errorFields, message);
       } else {
         showFormError(message, response.status >= 500 || response.status === 429);
-        formError.focus();
+        reveal(formError);
       }
     }
 
@@ -351,16 +374,22 @@
       form.reset();
       pending = { key: null, body: null };
       clearErrors();
+      refreshCounts();
       result.hidden = true;
       form.hidden = false;
       if (options.onReset) options.onReset();
     }
 
-    // A field's message goes away as soon as the resident changes that field.
+    // A field's message goes away as soon as the resident changes that field, except that
+    // text over its limit says so at once (a long paste is never cut silently).
     function clearOnEdit(event) {
-      const name = event.target && event.target.name;
-      if (name && fields.indexOf(name) >= 0) clearFieldError(name);
+      const name = fieldOf(event.target);
+      if (!name || fields.indexOf(name) < 0) return;
+      clearFieldError(name);
+      if (event.target.dataset && tooLong(event.target)) setFieldError(name, lengthProblem(event.target));
     }
+
+    const refreshCounts = watchCounts(form);
 
     form.addEventListener('input', clearOnEdit);
     form.addEventListener('change', clearOnEdit);
@@ -369,6 +398,7 @@
     return {
       value: value,
       radios: radios,
+      refreshCounts: refreshCounts,
       setFieldError: setFieldError,
       clearFieldError: clearFieldError,
       showErrors: showErrors,
@@ -382,14 +412,17 @@
   /*
    * A jsonForm that files a case (options as jsonForm's, without accepted): the answer
    * carries a reference and a token; the success panel holds #result-reference,
-   * #result-token and #tracking-link, and the case joins "my reports".
+   * #result-token and #tracking-link, and offers to remember the case on this phone.
    */
   function caseForm(form, options) {
     const $ = (id) => document.getElementById(id);
     return jsonForm(form, Object.assign({}, options, {
       accepted: (data) => Boolean(data.reference && data.token),
       onSuccess: (data) => {
-        reports.add(data.reference, data.token, data.created_at);
+        const box = options.result.querySelector('[data-remember]');
+        if (box && window.Butler.rememberChoice) {
+          window.Butler.rememberChoice(box, { reference: data.reference, token: data.token, created: data.created_at });
+        }
         $('result-reference').textContent = data.reference;
         $('result-token').textContent = data.token;
         const link = $('tracking-link');
@@ -400,22 +433,33 @@
     }));
   }
 
-  window.Butler = Object.freeze({
+  const Butler = {};
+
+  // Add a read-only member to window.Butler (the page's other modules); never replace one.
+  function extend(name, value) {
+    if (Object.prototype.hasOwnProperty.call(Butler, name)) throw new Error('Butler.' + name + ' exists');
+    Object.defineProperty(Butler, name, { value: value, enumerable: true });
+  }
+
+  Object.entries({
     newKey: newKey,
     chars: chars,
     localTime: localTime,
-    normalizeUnit: normalizeUnit,
-    normalizePhone: normalizePhone,
-    validPhone: validPhone,
-    validUnit: validUnit,
+    phoneProblem: phoneProblem,
+    lengthProblem: lengthProblem,
+    tooLong: tooLong,
+    updateCount: updateCount,
+    watchCounts: watchCounts,
+    reveal: reveal,
     trackingFragment: trackingFragment,
     kindOf: kindOf,
     callApi: callApi,
-    reports: Object.freeze(reports),
     jsonForm: jsonForm,
     caseForm: caseForm,
     enhance: enhance,
-  });
+    extend: extend,
+  }).forEach(([name, value]) => extend(name, value));
+  window.Butler = Butler;
 
   // Run ``setup(form, Butler)`` for the form with this id, if the page has one.
   function enhance(formId, setup) {

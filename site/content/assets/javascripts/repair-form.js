@@ -9,7 +9,13 @@
  *   A QR poster's #location=3号楼2单元电梯 (optionally &type=public) means a public area:
  *   公共区域 is selected, and the fragment is then removed from the address bar.
  * - Shows the "call now" box first when an emergency category is chosen.
- * - Home or public area: the unit or the exact place is required.
+ * - A category that only happens in a common area (its option's data-location="public":
+ *   电梯困人, 电梯故障, 公共设施, from the domain's Category.public_area) chooses 公共区域;
+ *   choosing another category afterwards puts back what the resident had, unless they
+ *   changed the location themselves meanwhile.
+ * - Home or public area: the house number (unit-picker.js) or the exact place is required.
+ * - The phone is sent as typed (the server accepts every common way of writing one and
+ *   stores its normal form); the page only refuses what no phone number looks like.
  * - Photos: shrunk on the phone and uploaded after the report is filed.
  */
 window.Butler.enhance('repair-form', (form, B) => {
@@ -24,6 +30,8 @@ window.Butler.enhance('repair-form', (form, B) => {
   const callNow = $('call-now');
   const categoryHint = $('hint-category');
   const categoryHintDefault = categoryHint.textContent;
+  const unitPicker = B.unitPicker($('field-unit'));
+  let locationBeforeCategory = null; // what the resident had chosen before a category switched it
 
   // ------------------------------------------------------------------ helpers
 
@@ -45,23 +53,18 @@ window.Butler.enhance('repair-form', (form, B) => {
     const where = value('location_type');
     if (!where) errors.location_type = '请选择是家里还是公共区域。';
     if (where === 'home') {
-      const unit = B.normalizeUnit(value('unit'));
-      if (!unit) errors.unit = '请填写房号，例如 3-2-1201。';
-      else if (!B.validUnit(unit)) errors.unit = '房号请按“楼号-单元-房号”填写，例如 3-2-1201。';
+      const unit = unitPicker.problem(true);
+      if (unit) errors.unit = unit;
     }
     if (where === 'public' && !value('location')) {
       errors.location = '请写明具体地点，例如 3 号楼电梯。';
     }
-    const description = value('description');
-    if (!description) errors.description = '请简单描述一下问题。';
-    else if (B.chars(description) < 5) errors.description = '问题描述至少 5 个字，说清楚一点我们才好安排。';
-    else if (B.chars(description) > 500) errors.description = '问题描述最多 500 字。';
+    // Lengths: data-min-chars / data-max-chars, checked by forms.js as the server counts.
+    if (!value('description')) errors.description = '请简单描述一下问题。';
     if (!value('contact_name')) errors.contact_name = '请填写联系人，例如 王女士。';
-    const phone = B.normalizePhone(value('contact_phone'));
+    const phone = value('contact_phone');
     if (!phone) errors.contact_phone = '请填写联系电话。';
-    else if (!B.validPhone(phone)) {
-      errors.contact_phone = '电话号码格式不对：请填写 11 位手机号，或带区号的固定电话（如 0571-88880000）。';
-    }
+    else if (B.phoneProblem(phone)) errors.contact_phone = B.phoneProblem(phone);
     const photos = photoError();
     if (photos) errors.photos = photos;
     return errors;
@@ -72,12 +75,12 @@ window.Butler.enhance('repair-form', (form, B) => {
     const body = { category: value('category') };
     if (!isEmergency()) body.urgency = value('urgency');
     body.location_type = value('location_type');
-    if (body.location_type === 'home') body.unit = B.normalizeUnit(value('unit'));
+    if (body.location_type === 'home') body.unit = unitPicker.value();
     const location = value('location');
     if (location) body.location = location;
     body.description = value('description');
     body.contact_name = value('contact_name');
-    body.contact_phone = B.normalizePhone(value('contact_phone'));
+    body.contact_phone = value('contact_phone');
     const when = value('preferred_time');
     if (when) body.preferred_time = when;
     return body;
@@ -103,21 +106,31 @@ window.Butler.enhance('repair-form', (form, B) => {
     if (emergency) ctl.clearFieldError('urgency');
   }
 
+  // A common-area category chooses 公共区域; leaving it restores the resident's choice.
+  function locationForCategory() {
+    const opt = selectedOption();
+    const publicOnly = Boolean(opt && opt.dataset.location === 'public');
+    const current = ctl.value('location_type');
+    if (publicOnly && current !== 'public') {
+      locationBeforeCategory = current;
+      $('field-location_type-public').checked = true;
+    } else if (!publicOnly && locationBeforeCategory) {
+      $('field-location_type-' + locationBeforeCategory).checked = true;
+      locationBeforeCategory = null;
+    }
+    if (publicOnly) ctl.clearFieldError('location_type');
+    updateLocation();
+  }
+
   function updateLocation() {
     const home = ctl.value('location_type') !== 'public';
     $('unit-field').hidden = !home;
-    $('field-unit').required = home;
     $('field-location').required = !home;
     $('location-label-home').hidden = !home;
     $('location-label-public').hidden = home;
     $('location-hint-home').hidden = !home;
     $('location-hint-public').hidden = home;
     if (!home) ctl.clearFieldError('unit');
-  }
-
-  function updateCount() {
-    const n = B.chars($('field-description').value.trim());
-    $('description-count').textContent = '（已写 ' + n + ' 字）';
   }
 
   // ------------------------------------------------------------------ photos
@@ -195,9 +208,10 @@ window.Butler.enhance('repair-form', (form, B) => {
   }
 
   function onReset() {
+    locationBeforeCategory = null;
     updateCategory();
     updateLocation();
-    updateCount();
+    unitPicker.update();
     category.focus();
   }
 
@@ -231,17 +245,17 @@ window.Butler.enhance('repair-form', (form, B) => {
   ctl.prefill();
   prefillFromPoster();
   updateCategory();
-  updateLocation();
-  updateCount();
+  locationForCategory(); // a prefilled category may imply a common area
 
   category.addEventListener('change', () => {
     updateCategory();
+    locationForCategory();
     if (isEmergency()) callNow.scrollIntoView({ block: 'nearest' });
   });
   ctl.radios('location_type').forEach((r) => r.addEventListener('change', () => {
+    locationBeforeCategory = null; // the resident's own choice from now on
     ctl.clearFieldError('location');
     updateLocation();
   }));
-  $('field-description').addEventListener('input', updateCount);
   $('repair-again').addEventListener('click', ctl.reset);
 });

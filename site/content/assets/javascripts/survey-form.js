@@ -10,6 +10,8 @@
  * - The invitation code comes from the URL fragment (#code=K7Q2M-XP9RT: what the printed QR
  *   codes open), which browsers never send to a server; never from the query string. Once
  *   read, it is taken out of the address bar so it stays out of history and shared links.
+ *   A code opened while the page is already open (a fragment change: hashchange) fills
+ *   the form again, a new form if the last one was sent.
  * - Codes are tidied as butler.domain.surveys.normalize_code does (case, spaces, dashes,
  *   O/I/L typed for 0/1) and checked with the pattern the page carries (data-code-pattern).
  * - The thank-you panel names the quarter the answers count for.
@@ -24,8 +26,6 @@ window.Butler.enhance('survey-form', (form, B) => {
   const CODE_PATTERN = new RegExp(form.dataset.codePattern);
   const CODE_LENGTH = Number(form.dataset.codeLength);
   const codeField = $('field-code');
-  const comment = $('field-comment');
-  const MAX_CHARS = comment.maxLength;
 
   function normalizeCode(text) {
     const cleaned = String(text || '').replace(/[\s\-_－—]/g, '').toUpperCase()
@@ -46,7 +46,7 @@ window.Butler.enhance('survey-form', (form, B) => {
     });
     if (!value('overall')) errors.overall = '请给出总体评价（1–5 分）。';
     if (!value('recommend')) errors.recommend = '请选择是否愿意推荐。';
-    if (B.chars(value('comment')) > MAX_CHARS) errors.comment = '最多 ' + MAX_CHARS + ' 字。';
+    // the comment's length: data-max-chars, checked by forms.js as the server counts
     return errors;
   }
 
@@ -71,17 +71,15 @@ window.Butler.enhance('survey-form', (form, B) => {
     if (hash.indexOf('=') < 0) return;
     const code = new URLSearchParams(hash).get('code');
     if (!code) return;
+    if (form.hidden) ctl.reset(); // the last answers were sent: this code is a new form
     codeField.value = normalizeCode(code);
+    ctl.clearFieldError('code');
     window.history.replaceState(null, '', window.location.pathname);
   }
 
   function tidyCode() {
     const code = normalizeCode(codeField.value);
     if (CODE_PATTERN.test(code)) codeField.value = code;
-  }
-
-  function updateCount() {
-    $('comment-count').textContent = '（已写 ' + B.chars(comment.value.trim()) + ' 字）';
   }
 
   // ------------------------------------------------------------------ success
@@ -108,7 +106,6 @@ window.Butler.enhance('survey-form', (form, B) => {
   });
 
   codeFromFragment();
-  updateCount();
+  window.addEventListener('hashchange', codeFromFragment);
   codeField.addEventListener('change', tidyCode);
-  comment.addEventListener('input', updateCount);
 });

@@ -1,10 +1,16 @@
 /*
  * Progress (查询进度) of repairs and of inquiries, complaints and suggestions, on one page:
  * reads #ref=...&token=... from the URL fragment (never the query string, so the token
- * does not reach any server log), asks the API with the token in the Authorization header
- * only, and renders status, details and timeline. A reference starting with C- is a
+ * does not reach any server log) and at once takes it out of the address bar and the
+ * history entry (history.replaceState), asks the API with the token in the Authorization
+ * header only, and renders status, details and timeline. Typed references and codes go
+ * to the API directly, never through the address bar. The case on screen is kept in this
+ * tab's history entry (history.state: no URL, not in the browser's history list), so a
+ * reload or "back" shows it again; "查询其他编号" drops it. A reference starting with C- is a
  * complaint case (/api/complaints/...), anything else a repair (/api/repairs/...).
- * "My reports" (我的报修和投诉建议) on this device come from forms.js (Butler.reports).
+ * "My reports" (我的报修和投诉建议) on this device come from my-cases.js (Butler.reports):
+ * only the cases the resident chose to remember (Butler.rememberChoice on the result),
+ * each with "查看" and "忘记".
  * Plain ES2017, no libraries.
  *
  * Repairs: the step records residents may read ("details": labels come from the workflow,
@@ -39,6 +45,8 @@
   const errorBox = $('track-error');
   const loading = $('track-loading');
   const refInput = $('track-reference');
+  const rememberBox = result.querySelector('[data-remember]');
+  const refreshCounts = B.watchCounts(result); // the counters under the action forms' text
   const tokenInput = $('track-token');
   let current = null; // {ref, token} on screen
   let busy = false;
@@ -102,13 +110,8 @@
 
   // ------------------------------------------------------------------ device list
 
-  function remember(ref, token, created) {
-    if (B.reports.remember(ref, token, created)) renderList();
-  }
-
   function forget(ref) {
-    B.reports.forget(ref);
-    renderList();
+    B.reports.forget(ref); // the list follows (Butler.reports.onChange)
     $('my-repairs-status').textContent = '已从本机移除 ' + ref + '。记录本身不受影响，仍可用编号和查询码查询。';
   }
 
@@ -120,14 +123,17 @@
       const li = document.createElement('li');
       li.className = 'my-repairs__item';
       li.dataset.kind = B.kindOf(item.reference);
-      const a = document.createElement('a');
-      a.className = 'my-repairs__link';
-      a.href = B.trackingFragment(item.reference, item.token);
-      a.textContent = item.reference;
-      a.addEventListener('click', () => {
-        // Same fragment as now: hashchange will not fire, so reload it ourselves.
-        if (window.location.hash === a.hash) show(item.reference, item.token);
-      });
+      // A button, not a link with the token in its fragment: opening a case leaves no
+      // token in the address bar or the history.
+      const ref = document.createElement('span');
+      ref.className = 'my-repairs__link';
+      ref.textContent = item.reference;
+      const open = document.createElement('button');
+      open.type = 'button';
+      open.className = 'md-button md-button--primary my-repairs__open';
+      open.textContent = '查看';
+      open.setAttribute('aria-label', '查看 ' + item.reference);
+      open.addEventListener('click', () => show(item.reference, item.token));
       const tag = document.createElement('span');
       tag.className = 'my-repairs__kind';
       tag.textContent = KIND_TAGS[B.kindOf(item.reference)];
@@ -141,7 +147,7 @@
       button.textContent = '忘记';
       button.setAttribute('aria-label', '从本机忘记 ' + item.reference);
       button.addEventListener('click', () => forget(item.reference));
-      li.append(a, tag, when, button);
+      li.append(ref, tag, when, open, button);
       ul.appendChild(li);
     });
     $('my-repairs').hidden = list.length === 0;
@@ -223,12 +229,12 @@
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       const text = reason.value.trim();
-      const problem = reasonProblem(text, question);
+      const problem = reasonProblem(reason, question);
       actionFieldError(reason.id, problem);
       if (problem) { reason.focus(); return; }
       postAction(path, { reason: text }, $('submit-' + name), { reason: reason.id }, form.dataset.done);
     });
-    reason.addEventListener('input', () => actionFieldError(reason.id, ''));
+    lengthOnInput(reason);
     return { box: box, form: form, open: open };
   }
 
@@ -259,6 +265,7 @@
   function resetActions() {
     clearActionMessages();
     [rateForm, notFixed.form, satisfiedForm, notSatisfied.form].forEach((f) => f.reset());
+    refreshCounts();
     notFixed.open(false);
     notSatisfied.open(false);
   }
@@ -316,10 +323,17 @@
     showActionError(message);
   }
 
-  function reasonProblem(reason, what) {
-    if (reason.length < 2) return '请至少写 2 个字，说说' + what + '。';
-    if (reason.length > 300) return '不能超过 300 个字。';
-    return '';
+  // Lengths from the textarea's data-min-chars / data-max-chars (the API's schema), counted
+  // as the server counts (forms.js).
+  function reasonProblem(input, what) {
+    const min = Number(input.dataset.minChars) || 1;
+    if (B.chars(input.value.trim()) < min) return '请至少写 ' + min + ' 个字，说说' + what + '。';
+    return B.lengthProblem(input);
+  }
+
+  // Over the limit: said as soon as the text is typed or pasted, never cut.
+  function lengthOnInput(input) {
+    input.addEventListener('input', () => actionFieldError(input.id, B.tooLong(input) ? B.lengthProblem(input) : ''));
   }
 
   // Repairs: rating, "not fixed".
@@ -328,15 +342,16 @@
     event.preventDefault();
     const chosen = rateForm.querySelector('input[name="rating"]:checked');
     const comment = ratingComment.value.trim();
+    const commentProblem = B.lengthProblem(ratingComment);
     actionFieldError('rating', chosen ? '' : '请选择 1 到 5 分。');
-    actionFieldError('rating-comment', comment.length > 200 ? '不能超过 200 个字。' : '');
+    actionFieldError('rating-comment', commentProblem);
     if (!chosen) { $('rating-1').focus(); return; }
-    if (comment.length > 200) { ratingComment.focus(); return; }
+    if (commentProblem) { ratingComment.focus(); return; }
     postAction('/rating', { rating: Number(chosen.value), comment: comment }, $('submit-rating'),
       RATE_FIELDS, '感谢您的评价！');
   });
   rateForm.addEventListener('change', () => actionFieldError('rating', ''));
-  ratingComment.addEventListener('input', () => actionFieldError('rating-comment', ''));
+  lengthOnInput(ratingComment);
 
   // Complaints: "satisfied" (rating optional); "not satisfied" is sendBack() above.
   satisfiedForm.noValidate = true;
@@ -482,8 +497,9 @@
       render(data);
       refInput.value = data.reference;
       form.hidden = true; // "查询其他编号" brings it back
-      remember(data.reference, token, data.created_at);
-      if (!keepMessages) result.focus();
+      B.rememberChoice(rememberBox, { reference: data.reference, token: token, created: data.created_at });
+      window.history.replaceState({ ref: data.reference, token: token }, '', window.location.pathname + window.location.search);
+      if (!keepMessages) B.reveal(result);
       return;
     }
     result.hidden = true;
@@ -496,8 +512,13 @@
     }
   }
 
+  // The private link's #ref=...&token=...: read once, then gone from the address bar and
+  // from this history entry (a reload or "back" shows no token in any URL).
   function fromFragment() {
-    const f = fragment();
+    let f = fragment();
+    if (f.ref || f.token) window.history.replaceState(null, '', window.location.pathname + window.location.search);
+    const kept = window.history.state;
+    if (!(f.ref && f.token) && kept && kept.ref && kept.token) f = { ref: kept.ref, token: kept.token };
     if (f.ref && f.token) {
       refInput.value = f.ref;
       show(f.ref, f.token);
@@ -524,20 +545,20 @@
     fieldError('token', token ? '' : '请填写查询码。');
     if (!ref) { refInput.focus(); return; }
     if (!token) { tokenInput.focus(); return; }
-    const target = B.trackingFragment(ref, token);
-    if (window.location.hash === target) show(ref, token);
-    else window.location.hash = target; // hashchange → show()
+    show(ref, token);
   });
   refInput.addEventListener('input', () => fieldError('reference', ''));
   tokenInput.addEventListener('input', () => fieldError('token', ''));
   $('track-refresh').addEventListener('click', () => { if (current) show(current.ref, current.token); });
   $('track-other').addEventListener('click', () => {
+    window.history.replaceState(null, '', window.location.pathname + window.location.search);
     form.hidden = false;
     refInput.value = '';
     tokenInput.value = '';
     refInput.focus();
   });
   window.addEventListener('hashchange', fromFragment);
+  B.reports.onChange(renderList);
 
   renderList();
   fromFragment();
