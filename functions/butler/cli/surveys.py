@@ -195,7 +195,7 @@ def survey_status(ctx: Context, args: argparse.Namespace) -> int:
         raise NotFound(f"{surveys.quarter_label(quarter)}还没有开启满意度调查。")
     answered = sum(1 for _ in repo.responses_of(quarter))
     rate = surveys.percent(answered, campaign.invited)
-    state = "进行中" if campaign.is_open(ctx.now) else "已结束"
+    state = "进行中" if campaign.is_open(ctx.now) else "未开始" if campaign.not_started(ctx.now) else "已结束"
     out(f"{campaign.label}满意度调查（{state}）")
     out(render.table(("开始", "截止", "邀请户数", "已答卷", "答卷率"), [[
         render.local_time(campaign.opens_at), render.local_time(campaign.closed_at or campaign.closes_at),
