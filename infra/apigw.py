@@ -92,13 +92,20 @@ def event_for(routes: list[Route], method: str, path: str, **kwargs: Any) -> tup
 
 @dataclass
 class FakeLambdaContext:
+    """What Lambda hands each invocation: the function's own name and ARN, a fresh request
+    id. The functions take their idempotency namespace from the name and their log lines
+    carry all three (``butler.web.idempotency.key_prefix``, ``butler.web.logs``), so every
+    local invocation gets its own, as in Lambda."""
+
     function_name: str = "local"
     memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:cn-north-1:123456789012:function:local"
+    invoked_function_arn: str = ""
     aws_request_id: str = ""
     timeout_ms: int = 10_000
 
     def __post_init__(self) -> None:
+        self.invoked_function_arn = (self.invoked_function_arn
+                                     or f"arn:aws:lambda:ap-east-1:123456789012:function:{self.function_name}")
         self.aws_request_id = self.aws_request_id or str(uuid.uuid4())
         self._deadline = time.time() * 1000 + self.timeout_ms
 

@@ -28,8 +28,7 @@ from butler.web.errors import (
     validation_error_response,
 )
 from butler.web.idempotency import header
-
-logger = Logger(child=True)
+from butler.web.logs import logger, logging_as
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 
@@ -118,7 +117,8 @@ def lambda_entry(app: APIGatewayRestResolver, root_logger: Logger) -> Callable[[
     @root_logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     def handler(event: dict, context: Any) -> dict:
         refused = refuse_unreadable(event, load_settings().max_body_bytes)
-        result = refused or app.resolve(event, context)
+        with logging_as(root_logger):  # shared code logs as this function (butler.web.logs)
+            result = refused or app.resolve(event, context)
         if "multiValueHeaders" in result:
             result["multiValueHeaders"]["Cache-Control"] = ["no-store"]
         else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable, Optional
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
@@ -45,9 +45,12 @@ def documented(summary: str, description: str, model: type, *, tags: list[str], 
             **({"security": TRACKING_SECURITY} if secured else {})}
 
 
-def route_group() -> tuple[Router, Logger, Metrics]:
-    """A router for one kind of case, with the logger and metrics its routes use."""
-    return Router(), Logger(child=True), Metrics()
+def route_group() -> tuple[Router, Any, Metrics]:
+    """A router for one kind of case, with the logger (the invoking function's: see
+    ``butler.web.logs``) and metrics its routes use."""
+    from butler.web.logs import logger
+
+    return Router(), logger, Metrics()
 
 
 def bearer_token(headers: Optional[dict[str, str]]) -> str:

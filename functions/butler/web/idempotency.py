@@ -21,17 +21,15 @@ second case:
 """
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 from typing import Any, Callable, Optional
 
-from aws_lambda_powertools import Logger
-
 from butler.domain.identifiers import seal, unseal
 from butler.settings import Settings
 from butler.web.errors import ApiError
-
-logger = Logger(child=True)
+from butler.web.logs import logger
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.:\-]{8,128}$")
 
 
@@ -74,10 +72,12 @@ def submit_once(key: str | None, request: dict[str, Any], create: Callable[[], d
     if lambda_context is not None:
         config.register_lambda_context(lambda_context)
 
-    store = _persistence_layer(settings.idempotency_table)
+    prefix = key_prefix(lambda_context)
+    store = _persistence_layer(settings.idempotency_table, prefix)
     created: list[dict[str, Any]] = []
 
-    @idempotent_function(data_keyword_argument="submission", config=config, persistence_store=store)
+    @idempotent_function(data_keyword_argument="submission", config=config, persistence_store=store,
+                         key_prefix=prefix)
     def create_sealed(submission: dict[str, Any]) -> dict[str, Any]:
         result = create()
         created.append(result)
@@ -107,8 +107,25 @@ def submit_once(key: str | None, request: dict[str, Any], create: Callable[[], d
     return {**stored, "token": unseal(stored["token"], key)} if "token" in stored else stored
 
 
-@lru_cache(maxsize=4)
-def _persistence_layer(table_name: str):
+# Powertools' own prefix: "<AWS_LAMBDA_FUNCTION_NAME>.<module>.<function>" of the decorated function.
+_SEALED = f"{__name__}.submit_once.<locals>.create_sealed"
+
+
+def key_prefix(lambda_context: Any) -> str:
+    """The namespace of this function's idempotency records: the same prefix powertools
+    makes in Lambda (so deployed records keep their keys), but with the function's name
+    from the invocation's context, not from the process's ``AWS_LAMBDA_FUNCTION_NAME``.
+    Where several functions share a process (the local stack, the tests) that variable is
+    unset and every function shared one namespace: the same Idempotency-Key sent to two
+    functions answered the second with the first one's record."""
+    name = getattr(lambda_context, "function_name", None) or os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "test-func")
+    return f"{name}.{_SEALED}"
+
+
+@lru_cache(maxsize=16)
+def _persistence_layer(table_name: str, prefix: str):
+    """One store per table and function: powertools keeps the prefix on the store object,
+    so functions sharing a process must not share one."""
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
     if not table_name:
