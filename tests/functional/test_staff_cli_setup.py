@@ -156,3 +156,14 @@ def test_a_queue_without_kind_is_of_the_kind_that_has_the_status(api, cli):
     assert submitted.out.startswith("咨询投诉建议队列：") and reference in submitted.out
     assert reported.out.startswith("报修工单队列：")
     assert reference in exported.out
+
+
+def test_the_staff_guide_names_every_setting_and_its_option():
+    guide = (ROOT / "docs" / "staff-guide.zh.md").read_text(encoding="utf-8")
+
+    for name in VARIABLES:
+        assert f"`{name}`" in guide, name
+    for option in ("--table", "--complaints-table", "--surveys-table", "--photos-bucket", "--site-url",
+                   "--endpoint-url", "--region"):
+        assert f"`{option}`" in guide, option
+    assert "make dev" in guide and "export " in guide and "--labour-minutes abc" in guide
