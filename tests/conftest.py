@@ -1,6 +1,6 @@
 """Root fixtures. Fake AWS credentials are set before anything creates a client, and a
 session-wide guard reads every captured log line of the suite for residents' phone
-numbers and tracking tokens."""
+numbers, tracking tokens and the short codes of phone reports (tests.support.privacy)."""
 import os
 
 os.environ.update({

@@ -1,6 +1,7 @@
 """A resident attaches a photo to a report and sees it on the tracking page; a report
 merged into a shared fault's order shows that order's progress."""
 import struct
+import time
 import zlib
 
 import pytest
@@ -38,16 +39,41 @@ def report(phone, *, description, public=False, photo=None):
     return submit_and_track(phone, "#submit-repair", "#repair-result", follow=False)
 
 
-def test_a_photo_goes_with_the_report_and_shows_on_the_tracking_page(phone):
-    report(phone, description="卧室天花板渗水，有水渍。", photo=png(40, 30))
+def photos_checked(local_stack, reference):
+    """Wait until the photo check (S3 → EventBridge → function, pumped by the local stack)
+    has seen every photo of ``reference``: each record verified or dropped."""
+    for _ in range(100):
+        (item,) = [i for i in local_stack.repairs() if i["reference"]["S"] == reference]
+        photos = item.get("photos", {}).get("L", [])
+        if all("verified_at" in p["M"] for p in photos):
+            return len(photos)
+        time.sleep(0.1)
+    raise AssertionError("the photo check did not run")
+
+
+def test_a_photo_goes_with_the_report_and_shows_on_the_tracking_page(phone, local_stack):
+    reference = report(phone, description="卧室天花板渗水，有水渍。", photo=png(40, 30))
 
     expect(phone.locator("#result-photos")).to_have_text("照片已上传（1 张）。")
+    assert photos_checked(local_stack, reference) == 1
     phone.click("#tracking-link")
 
     image = phone.locator("#track-photos img")
     expect(image).to_have_count(1)
     expect(image).to_have_js_property("complete", True)
     assert image.evaluate("img => img.naturalWidth") == 40
+
+
+def test_a_page_uploaded_as_a_photo_is_never_shown(phone, local_stack):
+    page = b"<!doctype html><html><body><h1>not a photo</h1></body></html>"
+    reference = report(phone, description="卧室天花板渗水，有水渍。", photo=page)
+
+    expect(phone.locator("#result-photos")).to_have_text("照片已上传（1 张）。")
+    assert photos_checked(local_stack, reference) == 0  # the file and its record dropped
+    phone.click("#tracking-link")
+
+    expect(phone.locator("#track-status")).to_be_visible()
+    expect(phone.locator("#track-photos-section")).to_be_hidden()
 
 
 def test_a_merged_report_shows_the_shared_orders_progress(phone, local_sdk):

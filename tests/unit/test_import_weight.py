@@ -41,10 +41,11 @@ def test_functions_without_http_routes_load_no_validation_or_event_handler(spec)
     assert loaded_by(spec.handler)["loaded"] == []
 
 
-def test_the_non_http_functions_are_the_scheduled_and_stream_ones():
+def test_the_non_http_functions_are_the_scheduled_stream_and_event_ones():
     kinds = {spec.logical_id: sorted({e["Type"] for e in spec.events.values()})
              for spec in FUNCTIONS if not spec.routes}
-    assert kinds and all(types and set(types) <= {"Schedule", "DynamoDB"} for types in kinds.values()), kinds
+    assert kinds and all(types and set(types) <= {"Schedule", "DynamoDB", "EventBridgeRule"}
+                         for types in kinds.values()), kinds
 
 
 @pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda s: s.logical_id)

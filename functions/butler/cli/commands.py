@@ -382,15 +382,30 @@ def report(ctx: Context, args: argparse.Namespace) -> int:
     out(f"  承诺响应：{render.local_time(order.respond_by)}  承诺完工：{render.local_time(order.complete_by)}")
     if order.emergency:
         out("  ⚠ 紧急报修：请立即电话通知值班人员赶赴现场，不要只等派单。")
-    _tracking(order.reference, reported.token, "报修编号")
+    _tracking(ctx.repairs, order, reported.token, "报修", ctx.now)
     return OK
 
 
-def _tracking(reference: str, token: str, name: str) -> None:
-    out("请把查询链接（或编号和查询码）告诉业主。查询码只显示这一次，系统只保存它的摘要，之后无法再查看：")
-    out(f"  /track/#ref={reference}&token={token}")
-    out(f"  {name}：{reference}")
-    out(f"  查询码：{token}")
+def _tracking(repo: CaseRepository, case: Any, token: str, noun: str, now: datetime) -> None:
+    """What staff read to the caller or send by SMS: the reference and a one-time short
+    code (butler.domain.phone_codes), and the full tracking link for whoever can take it."""
+    from butler.domain.phone_codes import MAX_TRIES, VALID_DAYS
+    from butler.services.phone_codes import issue_code
+
+    code = issue_code(repo, case, token, now)
+    site = os.environ.get("SITE_URL", "").rstrip("/")
+    page = f"{site}/track/#ref={case.reference}"
+    out(f"请把编号和短码告诉业主（电话里读给来电人，或用短信发送）。短码不区分大小写，"
+        f"只能用一次，{VALID_DAYS} 天内有效，输错 {MAX_TRIES} 次作废：")
+    out(f"  编号：{case.reference}")
+    out(f"  短码：{code}")
+    out(f"  查询页：{page}（打开后输入短码）")
+    out(f"  短信：您的{noun}已登记，编号 {case.reference}，短码 {code}。请在 {VALID_DAYS} 天内打开 {page} "
+        "输入短码查看进度，短码只能用一次，请勿转给他人。")
+    out("也可以把完整查询链接发给业主。链接含查询码，查询码只显示这一次，系统只保存它的摘要，之后无法再查看：")
+    out(f"  {site}/track/#ref={case.reference}&token={token}")
+    if not site:
+        out("  （未设置网站地址：设置环境变量 SITE_URL 后，这里显示可以直接打开的完整链接。）")
 
 
 def file_case(ctx: Context, args: argparse.Namespace) -> int:
@@ -419,7 +434,7 @@ def file_case(ctx: Context, args: argparse.Namespace) -> int:
     out(f"  首次答复或转交期限：{render.local_time(case.respond_by)}（北京时间）")
     out(f"  答复：{ctx.prog} --as {member.id} answer {case.reference} --reply <文字>；"
         f"转交部门：{ctx.prog} --as {member.id} transfer {case.reference} --department <代码>")
-    _tracking(case.reference, token, "编号")
+    _tracking(ctx.repo(COMPLAINT_KIND), case, token, COMPLAINT_KINDS[case.kind], ctx.now)
     return OK
 
 

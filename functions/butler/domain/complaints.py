@@ -121,6 +121,7 @@ class ComplaintCase:
     alerted: set[str] = field(default_factory=set)
     version: int | None = None
     anonymised_at: datetime | None = None  # when the contact details were removed (domain.retention)
+    phone_code: str | None = None  # a short code read to a caller (butler.domain.phone_codes)
 
     @property
     def owner(self) -> str | None:

@@ -13,6 +13,7 @@ import secrets
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 TOKEN_BYTES = 24  # 192 bits
+TOKEN_PREFIX = "tk_"  # never the start of a reference (a capital letter and a dash)
 REFERENCE_PATTERN = re.compile(r"^[A-Z]-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
 
 
@@ -34,7 +35,9 @@ def is_reference(text: str) -> bool:
 
 
 def new_token() -> str:
-    return secrets.token_urlsafe(TOKEN_BYTES)
+    """``tk_`` and 32 URL-safe characters: the prefix keeps a token that happens to begin
+    with a letter and a dash (``C-…``) from being taken for a reference."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
 
 
 def hash_token(token: str) -> str:

@@ -93,6 +93,7 @@ class WorkOrder:
     photos: list[dict] = field(default_factory=list)  # butler.domain.photos.Photo records
     version: int | None = None  # concurrency token of the stored copy (None: never stored)
     anonymised_at: datetime | None = None  # when the contact details were removed (domain.retention)
+    phone_code: str | None = None  # a short code read to a caller (butler.domain.phone_codes)
 
     @property
     def emergency(self) -> bool:

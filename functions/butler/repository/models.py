@@ -120,6 +120,7 @@ class CaseItem(Model):
     closed_at = UnicodeAttribute(null=True)  # when it reached a final state
     contact_held = UnicodeAttribute(null=True)  # "closed" while closed and holding personal data
     anonymised_at = UnicodeAttribute(null=True)  # when the personal data was removed
+    phone_code = UnicodeAttribute(null=True)  # butler.domain.phone_codes.StoredCode: no code in clear
     version = VersionAttribute()
 
     queue_index = QueueIndex()

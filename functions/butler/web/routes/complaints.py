@@ -12,6 +12,7 @@ from butler.roster import load_roster
 from butler.services.cases import find_for_resident, open_case, resident_step
 from butler.settings import load_settings
 from butler.web.case_api import CaseApi, publish
+from butler.web.phone_codes import publish_phone_code
 from butler.web.cases import STEP_ERRORS, documented, route_group
 from butler.web.cases import bearer_token, created_body, json_response
 from butler.web.schemas import (
@@ -44,6 +45,7 @@ def _show(reference: str, token: str):
 
 
 publish(router, API, create=_file, show=_show, withdraw=lambda reference: _repo().withdraw(reference))
+publish_phone_code(router, API, _repo, logger)
 
 
 @router.post("/api/complaints/<reference>/satisfied", **documented(

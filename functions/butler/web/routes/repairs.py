@@ -13,6 +13,7 @@ from butler.services import repairs as service
 from butler.services.shared_faults import primary_of
 from butler.settings import load_settings
 from butler.web.case_api import CaseApi, publish
+from butler.web.phone_codes import publish_phone_code
 from butler.web.cases import STEP_ERRORS, documented, route_group
 from butler.web.cases import bearer_token, created_body, json_response
 from butler.web.schemas import (
@@ -51,6 +52,7 @@ def _show(reference: str, token: str):
 
 publish(router, API, create=_report, show=_show,
         withdraw=lambda reference: WorkOrderRepository(load_settings().repairs_table).withdraw(reference))
+publish_phone_code(router, API, lambda: WorkOrderRepository(load_settings().repairs_table), logger)
 
 
 def _view_response(order, view: dict):
