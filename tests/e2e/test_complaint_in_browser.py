@@ -9,7 +9,7 @@ from butler.domain.complaints import COMPLAINT_WORKFLOW
 from butler.repository.complaints import ComplaintRepository
 from butler.roster import load_roster
 from butler.services.cases import take_step
-from tests.support.browser import submit_and_track
+from tests.support.browser import assert_in_view, pick_unit, submit_and_track
 
 pytestmark = pytest.mark.e2e
 ROSTER = load_roster()
@@ -87,3 +87,17 @@ def test_long_path_until_the_resident_is_satisfied(phone, staff):
     expect(phone.locator("#track-status")).to_have_text(COMPLAINT_WORKFLOW.state("closed").resident_label)
     expect(phone.locator("#track-reopen-count")).to_be_visible()
     assert "夜间外来车辆" not in phone.content()  # the department's findings are staff-only
+
+
+def test_the_success_heading_is_in_view_below_the_header(phone):
+    phone.goto("/complaints/")
+    phone.check("#field-kind-suggestion")
+    phone.select_option("#field-topic", "greening")
+    phone.fill("#field-description", "中心广场东侧的草坪可以多种些耐踩的草。")
+    pick_unit(phone, "7-2-2601")
+    phone.fill("#field-contact_phone", "+86 139 0000 0077")
+    phone.fill("#field-contact_name", "钱女士")
+
+    submit_and_track(phone, "#submit-complaint", "#complaint-result", follow=False)
+
+    assert_in_view(phone, "#complaint-result-title")

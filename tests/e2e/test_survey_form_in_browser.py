@@ -7,10 +7,11 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from butler.domain.surveys import AREAS, code_hash, issue_codes, normalize_code, quarter_bounds, quarter_label, quarter_of
+from butler.domain.surveys import AREAS, COMMENT_MAX, code_hash, issue_codes, normalize_code, quarter_bounds, quarter_label, quarter_of
 from butler.domain.timefmt import utc_now
 from butler.repository.surveys import SurveyRepository
 from butler.services.surveys import open_campaign
+from tests.support.browser import assert_in_view
 
 pytestmark = pytest.mark.e2e
 
@@ -19,6 +20,27 @@ def test_code_from_the_qr_link_fills_the_form_and_leaves_the_address_bar(phone):
     phone.goto("/survey/#code=k7q2m%20xp9ro")
     expect(phone.locator("#field-code")).to_have_value(normalize_code("k7q2m xp9ro"))
     assert phone.url.endswith("/survey/"), phone.url
+
+
+def test_a_code_opened_on_the_open_page_fills_the_form_again(phone):
+    phone.goto("/survey/#code=K7Q2M-XP9RT")
+    expect(phone.locator("#field-code")).to_have_value("K7Q2M-XP9RT")
+
+    phone.evaluate("() => { window.location.hash = 'code=m3n4p-q5r6s'; }")  # a second QR scanned, same tab
+
+    expect(phone.locator("#field-code")).to_have_value(normalize_code("m3n4p-q5r6s"))
+    phone.wait_for_function("() => window.location.hash === ''")
+    assert phone.url.endswith("/survey/"), phone.url
+
+
+def test_a_long_comment_is_kept_whole_and_said_to_be_too_long(phone):
+    phone.goto("/survey/")
+    phone.locator("#field-comment").focus()
+    phone.keyboard.insert_text("好" * (COMMENT_MAX + 200))  # one paste, 200 characters too many
+
+    assert len(phone.input_value("#field-comment")) == COMMENT_MAX + 200
+    expect(phone.locator("#error-comment")).to_contain_text(f"最多 {COMMENT_MAX} 字，现在是 {COMMENT_MAX + 200} 字")
+    expect(phone.locator("#comment-count")).to_contain_text("超出 200 字")
 
 
 def test_missing_answers_are_marked_next_to_each_question(phone):
@@ -84,6 +106,7 @@ def test_answers_reach_the_service_desk_once_and_the_resident_is_thanked(phone, 
     phone.click("#submit-survey")
 
     expect(phone.locator("#survey-result")).to_be_visible()
+    assert_in_view(phone, "#survey-result-title")
     expect(phone.locator("#survey-result-quarter")).to_contain_text(quarter_label(quarter_of(utc_now())))
     expect(phone.locator("#survey-form")).to_be_hidden()
     stored = responses(local_sdk)
