@@ -139,6 +139,21 @@ def test_a_typed_step_option_with_a_wrong_value_is_a_usage_error(cli, action, fi
     assert result.err.startswith("用法：") and f"参数 {option}：" in result.err and field.label in result.err
 
 
+@pytest.mark.parametrize("argv", [
+    ["report", "--category", "abc", "--unit", "3-2-1201", "--description", "厨房下水堵塞了", "--contact-name", "陈女士",
+     "--contact-phone", "13912345678"],
+    ["report", "--urgency", "soon", "--category", "plumbing"],
+    ["file", "--kind", "praise", "--topic", "cleaning"],
+    ["scorecard", "--quarter", "2026Q5"],
+    ["survey-status", "--quarter", "abc"],
+    ["history", "no-such-unit"],
+], ids=["category", "urgency", "file-kind", "quarter", "survey-quarter", "unit"])
+def test_other_typed_options_with_a_wrong_value_are_usage_errors(cli, stack, argv):
+    result = cli("--as", "kf-zhang", *argv)
+
+    assert result.code == 2 and result.err.startswith("用法：") and result.out == ""
+
+
 def test_the_typed_options_include_the_guides_example():
     assert "complete --labour_minutes" in OPTIONS and "transfer --department" in OPTIONS
     assert "transfer --promised_hours" in OPTIONS and CHOICE_LABELS["environment"] == "环境卫生部"

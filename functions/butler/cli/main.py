@@ -258,7 +258,8 @@ def _add_report(command: Callable[..., argparse.ArgumentParser]) -> None:
         "--location 厨房 --description 厨房下水堵塞 --contact-name 陈女士 --contact-phone 139xxxxxxxx")
     child.add_argument("--source", choices=STAFF_SOURCES, default="phone", metavar="来源",
                        help=f"报修来源（默认 phone）：{sources}")
-    child.add_argument("--category", metavar="类别", help=f"报修类别（必填）：{categories}")
+    child.add_argument("--category", choices=[c.code for c in CATEGORIES], metavar="类别",
+                       help=f"报修类别（必填）：{categories}")
     child.add_argument("--urgency", choices=("normal", "urgent"), metavar="紧急程度",
                        help="normal 一般（默认）或 urgent 加急；燃气、火情等紧急类别自动按紧急处理")
     child.add_argument("--location-type", choices=("home", "public"), metavar="类型",
