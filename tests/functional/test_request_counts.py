@@ -1,5 +1,7 @@
 """What each API operation costs in DynamoDB requests, counted at moto server: a submission
-makes at most three writes (idempotency record included), a tracking read is one request,
+makes at most three writes (idempotency record included), a tracking read is two requests
+(the token hash alone, then the case: a 404 is the first only, whether the reference exists
+or not),
 and no request path scans a table."""
 import pytest
 
@@ -33,7 +35,7 @@ def counted(requests, call):
 
 @pytest.mark.parametrize("path, body", [("/api/repairs", home_report()), ("/api/complaints", COMPLAINT)],
                          ids=["repair", "complaint"])
-def test_a_submission_makes_at_most_three_writes_and_a_tracking_read_one_request(api, requests, path, body):
+def test_a_submission_makes_at_most_three_writes_and_a_tracking_read_two_requests(api, requests, path, body):
     created, made = counted(requests, lambda: api.call(
         "POST", path, json_body=body, headers={**JSON, "Idempotency-Key": f"count-{path[5:]}-0001"}))
     assert created.status == 201, created.text
@@ -41,7 +43,10 @@ def test_a_submission_makes_at_most_three_writes_and_a_tracking_read_one_request
         "GET", f"{path}/{created.json['reference']}", headers={"Authorization": f"Bearer {created.json['token']}"}))
 
     assert len([a for a in made if a in WRITES]) <= 3, made
-    assert tracked.status == 200 and read == ["GetItem"]
+    assert tracked.status == 200 and read == ["GetItem", "GetItem"]
+    refused, refused_reads = counted(requests, lambda: api.call(
+        "GET", f"{path}/{created.json['reference']}", headers={"Authorization": "Bearer " + "x" * 32}))
+    assert refused.status == 404 and refused_reads == ["GetItem"]
     assert "Scan" not in made + read
 
 

@@ -180,6 +180,15 @@ class CaseRepository(Generic[C]):
             return None
         return self._from_item(item)
 
+    def token_hash(self, reference: str) -> str | None:
+        """The stored tracking-token hash of ``reference`` alone (a projected read), None if
+        there is no such case: an unknown reference and a known one cost the same read and
+        the same answer size, so a 404 does not say which it was (``find_for_resident``)."""
+        # The table connection's answer as it comes (no model built): both paths do the same.
+        answer = self.model._get_connection().get_item(reference, consistent_read=True,
+                                                       attributes_to_get=["token_hash"])
+        return answer.get("Item", {}).get("token_hash", {}).get("S")
+
     def due_before(self, moment: datetime) -> Iterator[str]:
         """References of open cases whose current deadline is before ``moment``."""
         for item in self.model.open_index.query("open", self.model.next_due < iso(moment)):

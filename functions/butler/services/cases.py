@@ -2,6 +2,7 @@
 token, take a step (staff or resident), check steps that need other records."""
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any, Callable, Mapping
 
@@ -29,14 +30,24 @@ def open_case(repo: CaseRepository, build: Callable[..., Any]) -> tuple[Any, str
     raise RuntimeError("could not draw a free reference")
 
 
+# What a token is compared with when the reference is unknown: the hash of a secret nobody
+# holds, so that the comparison (and the hashing before it) happens on both paths.
+UNKNOWN_TOKEN_HASH = identifiers.hash_token(secrets.token_urlsafe(32))
+
+
 def find_for_resident(repo: CaseRepository, reference: str, token: str) -> Any:
     """The case behind ``reference`` if ``token`` is its tracking token.
 
-    An unknown reference and a wrong token raise the same ``NotFound``.
+    An unknown reference and a wrong token raise the same ``NotFound`` after the same work:
+    one projected read of the token hash (the same size of answer whether the case exists or
+    not), one constant-time comparison (with ``UNKNOWN_TOKEN_HASH`` when it does not). Only
+    a right token reads the case itself (bench/tracking_timing.py, docs/architecture.md).
     """
     reference = identifiers.normalize_reference(reference)
-    case = repo.get(reference) if identifiers.is_reference(reference) else None
-    if case is None or not identifiers.token_matches(token, case.token_hash):
+    stored = repo.token_hash(reference) if identifiers.is_reference(reference) else None
+    matches = identifiers.token_matches(token, UNKNOWN_TOKEN_HASH if stored is None else stored)
+    case = repo.get(reference) if matches and stored is not None else None
+    if case is None:
         raise NotFound()
     return case
 
