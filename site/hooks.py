@@ -90,6 +90,9 @@ the steps table and the Mermaid source of any workflow (see that file).
 Undefined variables fail the build (``StrictUndefined``), output is HTML-escaped.
 Jinja's comment marker is ``{#``: in rendered pages write attribute lists as ``{ #id }``.
 
+The resident forms get ``limits``, ``length_attrs`` and ``estate_buildings`` from
+``site/forms.py`` (limits from the API's request models, the estate's buildings).
+
 The service charter pages (``site/content/charter/``) get more names from ``site/charter.py``
 (``template_globals``: services, staffing, rounds, the budget; the ``|yuan`` filter).
 
