@@ -286,7 +286,7 @@ def test_file_records_a_call_or_visit_with_the_staff_member_as_owner(api, cli, c
     case = complaints.get(reference)
     assert (case.source, case.owner, case.status) == (source, actor, "received")
     assert [(e.action, e.actor) for e in case.timeline] == [("submit", actor), ("claim", actor)]
-    assert (case.unit, case.contact_phone, case.topic, case.kind) == ("5-1-0301", PHONE, "cleaning", "complaint")
+    assert (case.unit, case.contact_phone, case.topic, case.kind) == ("5-1-301", PHONE, "cleaning", "complaint")
     view = tracked(api, reference, token)
     assert view["status"] == "received"
     assert view["owner_name"] == {"kf-zhang": "张客服", "gj-li": "李管家"}[actor]
