@@ -151,3 +151,18 @@ def test_a_closed_campaign_is_explained(phone, local_sdk):
 
     expect(phone.locator("#form-error")).to_contain_text("已经结束")
     assert responses(local_sdk, "2025Q1") == []
+
+
+def test_a_second_households_code_after_sending_opens_a_new_form(phone, codes):
+    first, second = next(codes), next(codes)
+    phone.goto(f"/survey/#code={first}")
+    answer_everything(phone, 4)
+    phone.click("#submit-survey")
+    expect(phone.locator("#survey-result")).to_be_visible()
+
+    phone.evaluate("(code) => { window.location.hash = 'code=' + code; }", second)
+
+    expect(phone.locator("#survey-form")).to_be_visible()
+    expect(phone.locator("#survey-result")).to_be_hidden()
+    expect(phone.locator("#field-code")).to_have_value(second)
+    expect(phone.locator("#overall-4")).not_to_be_checked()
