@@ -65,7 +65,7 @@ DEMO_CASES = (
      [("claim", "customer_service", "kf-zhang", {"owner": "kf-zhang"}),
       ("transfer", "customer_service", "kf-zhang", {"department": "security"})]),
     (ComplaintFiling("suggestion", "activities", "建议周末在中心花园办亲子读书会。"), []),
-    (ComplaintFiling("inquiry", "fees", "物业费可以按季度交吗？", "郑女士（示例）", "13900000007", "4-2-801"),
+    (ComplaintFiling("inquiry", "fees", "物业费可以按季度交吗？", "郑女士（示例）", "13900000007", "5-2-801"),
      [("claim", "customer_service", "kf-zhang", {"owner": "kf-zhang"}),
       ("answer", "customer_service", "kf-zhang", {"reply": "可以，在服务中心或网上缴费均可按季度交。"}),
       ("close_after_follow_up", "customer_service", "kf-zhang", {"follow_up": "电话回访，业主已清楚"})], 400),

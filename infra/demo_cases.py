@@ -147,7 +147,16 @@ class Generator:
         return name, f"1390000{self.rng.randrange(10_000):04d}"
 
     def unit(self) -> str:
-        return f"{self.rng.randint(1, 12)}-{self.rng.randint(1, 3)}-{self.rng.randint(2, 18)}0{self.rng.randint(1, 4)}"
+        """A home of the estate (butler/data/estate.json). The same four draws as ever, so
+        the rest of the generated cases stay as they were; each folded into the layout."""
+        from butler.domain.estate import house_number, load_estate
+
+        buildings = load_estate().buildings
+        number, unit, floor, room = (self.rng.randint(1, 12), self.rng.randint(1, 3), self.rng.randint(2, 18),
+                                     self.rng.randint(1, 4))
+        building = buildings[(number - 1) % len(buildings)]
+        return house_number(building.number, (unit - 1) % building.units + 1, (floor - 1) % building.floors + 1,
+                            (room - 1) % building.rooms_per_floor + 1)
 
     def rating(self, troubled: bool) -> int:
         weights = LATE_RATINGS if troubled else ON_TIME_RATINGS

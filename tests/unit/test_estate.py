@@ -55,3 +55,19 @@ def test_a_layout_with_a_building_twice_is_refused():
     twice = {"number": 1, "units": 1, "floors": 1, "rooms_per_floor": 1}
     with pytest.raises(ValueError):
         estate_from({"buildings": [twice, twice]})
+
+
+def test_the_demo_cases_are_filed_from_homes_of_the_estate():
+    from datetime import datetime, timezone
+
+    from butler.roster import load_roster
+    from infra.demo import DEMO, DEMO_CASES
+    from infra.demo_cases import Generator
+
+    homes = set(load_estate().homes())
+    listed = {entry[0].unit for entry in (*DEMO, *DEMO_CASES) if entry[0].unit}
+    generated = Generator(7, load_roster(), datetime(2026, 12, 4, tzinfo=timezone.utc))
+    drawn = {generated.unit() for _ in range(500)}
+
+    assert listed and listed <= homes
+    assert drawn <= homes and len(drawn) > 100
