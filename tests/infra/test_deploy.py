@@ -200,3 +200,17 @@ def test_the_staff_dashboard_names_the_deployed_functions_queues_and_alarms(depl
     assert all(line[line.index("QueueName") + 1].startswith(f"{STACK}-") for line in lines if "QueueName" in line)
     assert f"arn:aws:cloudwatch:{REGION}:123456789012:alarm:{STACK}-api-server-errors" in alarms
     assert "${" not in json.dumps(body)
+
+
+def test_each_function_runs_with_its_own_role_holding_no_managed_policy(deployed, deployed_functions, aws):
+    """Read back from IAM: SAM's generated roles would carry AWSLambdaBasicExecutionRole and,
+    for the stream function, AWSLambdaDynamoDBExecutionRole (every stream of the account)."""
+    iam = aws("iam")
+    roles = {config["Role"] for config in deployed_functions.values()}
+
+    assert len(roles) == len(deployed_functions)  # none shared
+    for logical_id, config in deployed_functions.items():
+        name = config["Role"].rsplit("/", 1)[1]
+        assert iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"] == [], logical_id
+        assert iam.list_role_policies(RoleName=name)["PolicyNames"], logical_id
+        assert config["FunctionName"] == f"{STACK}-{config['Environment']['Variables']['POWERTOOLS_SERVICE_NAME']}"
