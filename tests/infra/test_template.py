@@ -148,14 +148,20 @@ def translated_roles():
 
     from infra.offline_deploy import role_statements, translate
 
+    saved = dict(os.environ)
     os.environ.setdefault("AWS_DEFAULT_REGION", "ap-east-1")
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"  # AWS's own policies, as IAM has them
-    with mock_aws():
-        iam = boto3.client("iam", region_name="us-east-1")
-        translated = translate(TEMPLATE, region="ap-east-1", iam=iam)
-        aws_policy = role_statements({"Resources": {"Probe": {"Type": "AWS::IAM::Role", "Properties": {
-            "ManagedPolicyArns": ["arn:aws:iam::aws:policy/service-role/AWSLambdaDynamoDBExecutionRole"]}}}}, iam)
-        return translated, role_statements(translated, iam), aws_policy["Probe"]
+    try:
+        with mock_aws():
+            iam = boto3.client("iam", region_name="us-east-1")
+            translated = translate(TEMPLATE, region="ap-east-1", iam=iam)
+            aws_policy = role_statements({"Resources": {"Probe": {"Type": "AWS::IAM::Role", "Properties": {
+                "ManagedPolicyArns": ["arn:aws:iam::aws:policy/service-role/AWSLambdaDynamoDBExecutionRole"]}}}}, iam)
+            found = translated, role_statements(translated, iam), aws_policy["Probe"]
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return found
 
 
 def test_no_role_grants_more_than_its_own_resources_not_even_through_what_sam_adds(translated_roles):
