@@ -10,7 +10,7 @@ from tests.support import fuzz, hostile, privacy
 pytestmark = pytest.mark.e2e
 
 SEED = 20261128
-CASES = 1100  # the coverage cases (about 520), then fuzzing spread over operations, profiles, modes
+CASES = 1500  # the coverage cases (about 600) and the hostile bodies (14 per operation with a body), then fuzzing
 AT_LEAST_PER_OPERATION = 40
 
 
