@@ -87,7 +87,13 @@ Shared page blocks are Jinja macros in ``site/overrides/macros/`` (``.html``, so
 never publishes them): ``{% import 'workflow-page.html' as wf %}`` gives the stages list,
 the steps table and the Mermaid source of any workflow (see that file).
 
-Undefined variables fail the build (``StrictUndefined``), output is HTML-escaped.
+and, for the home page, ``outage_notices()``: the 停水停电通知 notices that have not ended
+at the build time (``site/notices.py`` ``outages``), soonest first.
+
+Undefined variables fail the build (``StrictUndefined``), output is HTML-escaped. Spaces
+typed between Chinese text and an interpolated value that begins or ends in Chinese are
+dropped once the page is rendered (``site/cjk_spacing.py``): ``为 {{ community.short_name }}
+做什么`` reads "为翠湖花园做什么".
 Jinja's comment marker is ``{#``: in rendered pages write attribute lists as ``{ #id }``.
 
 The resident forms get ``limits``, ``length_attrs`` and ``estate_buildings`` from
@@ -99,6 +105,10 @@ The service charter pages (``site/content/charter/``) get more names from ``site
 The event calendar (``site/content/events/``, data in ``site/data/events.yml``, logic in
 ``site/events.py``) adds ``event_upcoming()``, ``event_months()``, ``event_feeds`` and
 ``event_site_url``; ``on_files`` adds a page and a feed per event and the shared feeds.
+
+The theme's templates get ``community``, ``tel``, ``call_button`` and ``icon`` too
+(``on_env``), for the 404 page (``site/overrides/404.html``); ``on_files`` writes the
+favicon from the logo icon (``LOGO_ICON``).
 
 Pages without ``render: true`` are left exactly as they are. This hook imports the
 pure domain package only, never the Lambda handlers.
@@ -135,6 +145,9 @@ EVENTS_DATA_ENV = "BUTLER_EVENTS_DATA"  # another events file, e.g. a broken one
 BUILD_TIME_ENV = "BUTLER_BUILD_TIME"  # "now" for the event calendar (ISO 8601), e.g. in a test
 TREND_QUARTERS = 8  # quarters drawn in a trend chart; the history table lists them all
 DIALABLE = re.compile(r"^\+?[0-9]{3,15}$")
+LOGO_ICON = "estate"  # site/overrides/.icons/butler/estate.svg, mkdocs.yml's theme.icon.logo
+FAVICON = "assets/images/favicon.svg"  # mkdocs.yml's theme.favicon, made from the logo icon
+FAVICON_COLOUR = "#17604d"  # --md-primary-fg-color of butler.css
 
 _state: dict = {}
 
@@ -153,6 +166,8 @@ charts = _load_sibling("charts")
 charter = _load_sibling("charter")  # the service charter pages: budget, staffing, rounds
 events = _load_sibling("events")  # the event calendar: its pages and iCalendar feeds
 forms = _load_sibling("forms")  # the forms' length limits (from the API schema) and the estate layout
+cjk_spacing = _load_sibling("cjk_spacing")  # no spaces between Chinese and interpolated names
+notices = _load_sibling("notices")  # its pure parts: the current outage notices for the home page
 
 
 # --------------------------------------------------------------------------- data
@@ -481,6 +496,19 @@ def survey_trend(history: list[surveys.Results], code: str = surveys.OVERALL) ->
                   'data-search-exclude>{}</figure>').format(code, Markup(svg))
 
 
+def outage_notices() -> list:
+    """The outage notices that have not ended at the build time (``notices.outages``), soonest
+    first; none when the site has no bulletin board (a hook test's config)."""
+    blog = _state.get("blog")
+    return notices.outages(blog.blog.posts, _state["notices_now"]) if blog is not None else []
+
+
+def favicon_svg() -> str:
+    """The site's logo icon (``theme.icon.logo``) standing alone as the favicon, in the brand colour."""
+    svg = (ICON_DIR / f"{LOGO_ICON}.svg").read_text(encoding="utf-8").strip()
+    return svg.replace("<svg ", f'<svg fill="{FAVICON_COLOUR}" ', 1)
+
+
 def _url_for(page, files):
     def url(path: str) -> str:
         target = files.get_file_from_path(path)
@@ -542,7 +570,15 @@ def on_files(files, config, **kwargs):
                                        _state["community"]["short_name"], site_url, tel)
     for src_uri, content in generated.items():
         files.append(File.generated(config, src_uri, content=content))
+    files.append(File.generated(config, FAVICON, content=favicon_svg()))
     return files
+
+
+def on_env(env, config, files, **kwargs):
+    """The theme's own templates (the 404 page, ``site/overrides/404.html``) get the community
+    facts and the call helpers of the pages, so they type no number either."""
+    env.globals.update(community=_state["community"], tel=tel, call_button=call_button, icon=icon)
+    return env
 
 
 # --------------------------------------------------------------------------- events
@@ -560,6 +596,7 @@ def on_config(config, **kwargs):
         undefined=jinja2.StrictUndefined,
         autoescape=True,
         keep_trailing_newline=True,
+        finalize=cjk_spacing.mark,  # on_page_markdown tidies the spaces around the marked values
     )
     env.filters["duration"] = duration
     env.filters["mean"] = mean_text
@@ -601,6 +638,7 @@ def on_config(config, **kwargs):
         tel=tel,
         call_button=call_button,
         icon=icon,
+        outage_notices=outage_notices,
     )
     env.globals.update(charter.template_globals(diagrams))
     env.globals.update(forms.template_globals())
@@ -608,6 +646,9 @@ def on_config(config, **kwargs):
     _state["events"], _state["build_time"] = load_events(events_file(), community["phones"]), _build_time()
     env.globals.update(_event_globals(_state["events"], _state["build_time"], community["short_name"]))
     _state["env"] = env
+    plugins = getattr(config, "plugins", None)
+    _state["blog"] = plugins.get(notices.BLOG_PLUGIN) if plugins is not None else None
+    _state["notices_now"] = notices.build_time()
     # The header, titles and footer read the same facts as the pages.
     config.site_name = community["site_name"]
     if community.get("site_description"):
@@ -635,7 +676,7 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
     env: jinja2.Environment = _state["env"]
     try:
         template = env.from_string(markdown)
-        return template.render(page=page, url=_url_for(page, files))
+        return cjk_spacing.tidy(template.render(page=page, url=_url_for(page, files)))
     except jinja2.TemplateSyntaxError as exc:
         raise PluginError(
             f"{page.file.src_uri}: template error on line {exc.lineno} of the page body: {exc.message} "

@@ -16,6 +16,12 @@ Expiring notices
     note on top. "Now" is the build time, or ``BUTLER_BUILD_TIME`` (ISO 8601) when set, so
     the site must be rebuilt at least daily for expiry to take effect. A malformed value
     fails the build.
+Outage notices on the home page
+    a notice of the category ``停水停电通知`` must set ``expires:`` (when water, power or gas
+    is back) and may set ``starts:`` (when it goes off, the same format). Until it ends, the
+    home page lists it with its times, "正在进行" once ``starts`` has passed, "即将开始"
+    before: ``outages(posts, now)`` picks them, soonest first, and ``site/hooks.py`` gives
+    the home page ``outage_notices()``. Like expiry, this is decided at build time.
 
 Pinned notices are the blog plugin's own ``pin: true`` (sorted first in every list).
 """
@@ -24,6 +30,7 @@ from __future__ import annotations
 import math
 import os
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urljoin
@@ -42,6 +49,7 @@ CATEGORY_SLUGS = {
     "生活常识": "tips",
     "停水停电通知": "outages",
 }
+OUTAGE_CATEGORY = "停水停电通知"  # its notices say when the outage ends, and go on the home page
 BUILD_TIME_ENV = "BUTLER_BUILD_TIME"
 ZONE = ZoneInfo("Asia/Shanghai")  # the estate's clock: times without an offset are local
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -88,6 +96,72 @@ def expires_at(meta: dict, where: str) -> datetime | None:
         raise PluginError(f"{where}: expires: {value} has no time of day; write when the notice "
                           f"ends, like {value}T18:00:00+08:00")
     return parse_time(value, f"{where}: expires")
+
+
+def starts_at(meta: dict, where: str, end: datetime | None) -> datetime | None:
+    """The ``starts:`` of a post's front matter (when the outage begins), checked against its end."""
+    if "starts" not in meta:
+        return None
+    start = parse_time(meta["starts"], f"{where}: starts")
+    if end is not None and start >= end:
+        raise PluginError(f"{where}: starts: {start.isoformat()} is not before expires: {end.isoformat()}")
+    return start
+
+
+@dataclass(frozen=True)
+class Outage:
+    """A current or coming outage notice, as the home page lists it."""
+
+    src_uri: str  # the post's Markdown file under docs_dir, for a link to it
+    title: str
+    starts: datetime | None
+    ends: datetime
+    ongoing: bool  # started (or no start given) at the build time
+
+    @property
+    def when(self) -> str:
+        """``12 月 8 日 08:00 至 12:00`` in Beijing time; ``至 12 月 2 日 18:00`` without a start."""
+        end = self.ends.astimezone(ZONE)
+        end_day = f"{end.month} 月 {end.day} 日"
+        if self.starts is None:
+            return f"至 {end_day} {end:%H:%M}"
+        start = self.starts.astimezone(ZONE)
+        start_text = f"{start.month} 月 {start.day} 日 {start:%H:%M}"
+        same_day = start.date() == end.date()
+        return f"{start_text} 至 {'' if same_day else end_day + ' '}{end:%H:%M}"
+
+    @property
+    def state(self) -> str:
+        return "正在进行" if self.ongoing else "即将开始"
+
+
+def post_title(post) -> str:
+    """A post's title: ``title:`` in its front matter, else its first ``# `` heading."""
+    if post.meta.get("title"):
+        return str(post.meta["title"])
+    for line in post.markdown.splitlines():
+        if line.startswith("# "):
+            return line[2:].strip()
+    raise PluginError(f"{_src(post)}: a notice needs a title ('# ' heading or 'title:')")
+
+
+def outages(posts, now: datetime) -> list[Outage]:
+    """The outage notices among ``posts`` (the blog plugin's) that have not ended at ``now``,
+    the soonest first."""
+    found = []
+    for post in posts:
+        if OUTAGE_CATEGORY not in (post.config.categories or []):
+            continue
+        where = _src(post)
+        end = expires_at(post.meta, where)
+        if end is None:
+            raise PluginError(f"{where}: a {OUTAGE_CATEGORY} notice needs 'expires:' (when the outage "
+                              "ends), or it would stay on the home page for ever")
+        start = starts_at(post.meta, where, end)
+        if end <= now:
+            continue
+        found.append(Outage(post.file.src_uri, post_title(post), start, end, start is None or start <= now))
+    return sorted(found, key=lambda o: (o.starts or o.ends, o.ends))
 
 
 def category_slug(name: str, separator: str = "-") -> str:
@@ -184,9 +258,11 @@ def _prune(view, gone: set[str], per_page: int | None, files) -> bool:
 def on_files(files, config, **kwargs):
     plugin = _blog(config)
     now, expired = _state["now"], _state["expired"]
+    outages(plugin.blog.posts, now)  # checks every outage notice's expires and starts
     for post in plugin.blog.posts:
         _check_slug(post)
         end = expires_at(post.meta, _src(post))
+        starts_at(post.meta, _src(post), end)
         if end is not None and end <= now:
             expired[post.file.src_uri] = (post, end)
     if not expired:

@@ -250,3 +250,109 @@ def test_scanner_ignores_canonical_and_alternate_links_only():
             '<link rel="stylesheet alternate" href="https://cdn.example/x.css">'
             '<link href="https://cdn.example/y.css">')
     assert len(scan.third_party_html(html)) == 2
+
+
+# ------------------------------------------------------------------ outages on the home page
+
+POWER = "power-outage-buildings-1-2-2026-12"  # 12 月 8 日 08:00–12:00, buildings 1 and 2
+BEIJING = "+08:00"
+
+
+def home_outages(site: Path) -> list[tuple[str, str, str, str]]:
+    """(state, title, times, link from the site root) of every notice the home page lists."""
+    html = (site / "index.html").read_text(encoding="utf-8")
+    found = []
+    for e in scan.elements(html):
+        if e.tag == "li" and "home-outage" in e.attrs.get("class", "").split():
+            found.append({"notice": e.attrs["data-notice"]})
+        elif found and e.inside("li", **{"data-notice": found[-1]["notice"]}):
+            if e.tag == "a":
+                found[-1].update(title=e.text.strip(), link=urljoin("/", e.attrs["href"]))
+            elif e.tag == "span":
+                found[-1][e.attrs["class"]] = e.text.strip()
+    return [(f["home-outage__state"], f["title"], f["home-outage__when"], f["link"]) for f in found]
+
+
+@pytest.fixture(scope="module")
+def dated(tmp_path_factory) -> dict[str, Path]:
+    """The repository's site built at three set moments around the 12 月 8 日 power cut
+    (never at today's date)."""
+    found = {}
+    for name, moment in (("dec4", "2026-12-04T10:00:00"), ("during", "2026-12-08T09:30:00"),
+                         ("ended", "2026-12-08T12:00:00")):
+        out = tmp_path_factory.mktemp(name)
+        result = build(ROOT, out, BUTLER_BUILD_TIME=moment + BEIJING)
+        assert result.returncode == 0, result.stdout + result.stderr
+        found[name] = out
+    return found
+
+
+def test_home_page_shows_the_coming_power_cut_and_not_the_ended_water_cut(dated):
+    site = dated["dec4"]
+    url = url_of(site, post_path(site, POWER))
+    assert home_outages(site) == [("即将开始", "12 月 8 日 1 号楼、2 号楼计划停电", "12 月 8 日 08:00 至 12:00", url)]
+    html = (site / "index.html").read_text(encoding="utf-8")
+    # Near the top: before the quick actions, not below a pinned notice somewhere else.
+    assert html.index('id="home-outages"') < html.index('class="quick-actions"')
+
+
+def test_home_page_says_an_outage_is_on_while_it_lasts_and_drops_it_at_its_end(dated):
+    assert [state for state, *_ in home_outages(dated["during"])] == ["正在进行"]
+    assert home_outages(dated["ended"]) == []
+    assert 'id="home-outages"' not in (dated["ended"] / "index.html").read_text(encoding="utf-8")
+
+
+def test_home_page_lists_every_current_outage_soonest_first(builds):
+    """Before the first outage ends, all three demo outages are current or coming."""
+    listed_slugs = [link.rstrip("/").rsplit("/", 1)[-1] for *_, link in home_outages(builds.before)]
+    outage_posts = sorted((m["starts"], m["slug"]) for m in META.values() if "停水停电通知" in m["categories"])
+    assert listed_slugs == [slug for _, slug in outage_posts]
+    assert home_outages(builds.after) == []
+
+
+def _post(slug: str, categories: list[str], **meta) -> SimpleNamespace:
+    return SimpleNamespace(meta=meta, markdown=f"# {slug} 的标题\n\n正文\n",
+                           config=SimpleNamespace(categories=categories),
+                           file=SimpleNamespace(src_uri=f"notices/posts/{slug}.md"))
+
+
+def test_outages_are_the_outage_notices_not_yet_ended_soonest_first():
+    now = notices.parse_time("2026-12-04T10:00", "now")
+    posts = [
+        _post("later", ["停水停电通知"], starts="2026-12-20T08:00", expires="2026-12-20T12:00"),
+        _post("over", ["停水停电通知"], starts="2026-12-02T09:00", expires="2026-12-02T18:00"),
+        _post("now", ["停水停电通知"], starts="2026-12-04T08:00", expires="2026-12-05T18:00"),
+        _post("no-start", ["停水停电通知"], expires="2026-12-10T18:00"),
+        _post("news", ["社区动态"], expires="2026-12-30T18:00"),
+    ]
+    found = notices.outages(posts, now)
+    assert [o.src_uri.rsplit("/", 1)[-1] for o in found] == ["now.md", "no-start.md", "later.md"]
+    assert [(o.state, o.when) for o in found] == [
+        ("正在进行", "12 月 4 日 08:00 至 12 月 5 日 18:00"),
+        ("正在进行", "至 12 月 10 日 18:00"),
+        ("即将开始", "12 月 20 日 08:00 至 12:00"),
+    ]
+    assert found[0].title == "now 的标题"
+
+
+@pytest.mark.parametrize("meta,reason", [
+    ({}, "needs 'expires:'"),
+    ({"starts": "2026-12-08T12:00", "expires": "2026-12-08T08:00"}, "is not before expires"),
+    ({"starts": "明天", "expires": "2026-12-08T08:00"}, "ISO 8601"),
+])
+def test_an_outage_notice_must_say_when_it_ends(meta, reason):
+    with pytest.raises(PluginError, match=re.escape(reason)):
+        notices.outages([_post("bad", ["停水停电通知"], **meta)], notices.parse_time("2026-12-01T00:00", "now"))
+
+
+def test_an_outage_notice_without_expires_fails_the_build(tmp_path):
+    root = copy_site(tmp_path / "copy")
+    path = root / POSTS / f"{POWER}.md"
+    text = path.read_text(encoding="utf-8")
+    lines = [line for line in text.split("\n") if not line.startswith(("expires:", "starts:"))]
+    assert len(lines) == len(text.split("\n")) - 2
+    path.write_text("\n".join(lines), encoding="utf-8")
+    result = build(root, tmp_path / "out", BUTLER_BUILD_TIME="2026-12-04T10:00:00+08:00")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert f"{POWER}.md" in output and "needs 'expires:'" in output, output[-2000:]
