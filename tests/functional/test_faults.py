@@ -31,7 +31,7 @@ import boto3
 import pytest
 from botocore.retries.standard import ExponentialBackoff
 
-from butler.domain.surveys import AREA_CODES, issue_codes
+from butler.domain.surveys import AREA_CODES, issue_codes, quarter_of
 from butler.domain.timefmt import utc_now
 from butler.repository.surveys import SurveyRepository
 from butler.services.surveys import open_campaign
@@ -84,7 +84,8 @@ def submission(stack):
         if kind is COMPLAINT_KIND:
             return dict(COMPLAINT)
         ((_, code),) = issue_codes(["1-1-101"])
-        open_campaign(SurveyRepository(stack["SurveysTable"]), "2026Q4", [("1-1-101", code)], now=utc_now())
+        now = utc_now()  # the handler answers on the real clock: this quarter's campaign
+        open_campaign(SurveyRepository(stack["SurveysTable"]), quarter_of(now), [("1-1-101", code)], now=now)
         return {"code": code, "scores": {a: 4 for a in AREA_CODES}, "overall": 4, "recommend": True}
     return body
 

@@ -5,7 +5,7 @@ or not),
 and no request path scans a table."""
 import pytest
 
-from butler.domain.surveys import AREA_CODES, issue_codes
+from butler.domain.surveys import AREA_CODES, issue_codes, quarter_of
 from butler.domain.timefmt import utc_now
 from butler.repository.surveys import SurveyRepository
 from butler.services.surveys import open_campaign
@@ -53,7 +53,8 @@ def test_a_submission_makes_at_most_three_writes_and_a_tracking_read_two_request
 def test_a_survey_answer_is_one_transaction_and_two_reads(api, requests, stack):
     repo = SurveyRepository(stack["SurveysTable"])
     ((_, code),) = issue_codes(["1-1-101"])
-    open_campaign(repo, "2026Q4", [("1-1-101", code)], now=utc_now())
+    now = utc_now()
+    open_campaign(repo, quarter_of(now), [("1-1-101", code)], now=now)
     body = {"code": code, "scores": {a: 4 for a in AREA_CODES}, "overall": 4, "recommend": True}
 
     answered, made = counted(requests, lambda: api.call(

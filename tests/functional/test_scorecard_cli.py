@@ -10,8 +10,7 @@ import pytest
 
 from butler.domain.complaints import DEPARTMENTS
 from butler.domain.scorecards import scorecards
-from butler.domain.surveys import AREA_CODES, Answer, issue_codes, results, tally
-from butler.domain.timefmt import utc_now
+from butler.domain.surveys import AREA_CODES, Answer, issue_codes, quarter_bounds, results, tally
 from butler.repository.complaints import ComplaintRepository
 from butler.repository.surveys import SurveyRepository
 from butler.repository.work_orders import WorkOrderRepository
@@ -71,7 +70,7 @@ def survey(stack):
     """2026Q4's survey answered by seven of ten households; its results as computed from
     the answers themselves."""
     repo = SurveyRepository(stack["SurveysTable"])
-    now = utc_now()
+    now = quarter_bounds("2026Q4")[0] + timedelta(days=30)  # inside the quarter whatever today is
     codes = issue_codes(UNITS)
     campaign = survey_service.open_campaign(repo, "2026Q4", codes, now=now - timedelta(days=1), opened_by="gj-li")
     answers = [Answer(dict(zip(AREA_CODES, scores)), overall, recommend) for scores, overall, recommend in SCORES]

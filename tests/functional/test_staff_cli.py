@@ -260,6 +260,16 @@ def test_history_is_the_house_archive_of_one_unit(api, cli):
     assert "共 2 条" in result.out
 
 
+def test_history_reads_a_house_number_as_the_forms_do_and_names_a_home_the_estate_lacks(api, cli):
+    padded, _ = reported(api, home_report(unit="5-1-0301"))  # stored as 5-1-301
+
+    found = cli("history", "5－1－0301")
+    refused = cli("history", "9-1-0101")
+
+    assert found.code == 0 and set(REFERENCE.findall(found.out)) == {padded}
+    assert refused.code == 2 and "没有 9 号楼" in refused.err and refused.out == ""
+
+
 @pytest.fixture
 def listed_everywhere(api, cli, repo):
     """One order that every list shows: dispatched to the technician, then overdue."""

@@ -211,14 +211,12 @@ def department(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def history(ctx: Context, args: argparse.Namespace) -> int:
-    from butler.web.schemas import (  # the same unit format the report form accepts
-        DASHES,
-        UNIT,
-    )
+    from butler.domain.estate import UnitRefused, load_estate
 
-    unit = args.unit.translate(DASHES).upper()
-    if not UNIT.match(unit):
-        raise UsageError("房号格式为“栋-单元-房号”，例如 3-2-1201。")
+    try:  # the same check and normal form as the report forms: 3-2-0101 finds 3-2-101
+        unit = load_estate().check(args.unit)
+    except UnitRefused as refused:
+        raise UsageError(refused.message) from None
     return _emit(ctx, args, REPAIR_KIND, f"房屋档案 {unit}：该户的全部报修，按报修时间排列",
                  ctx.repairs.unit_history(unit))
 
