@@ -194,15 +194,27 @@ class LocalStack:
         try:
             with self._invoke_lock:
                 result = handler(event, apigw.FakeLambdaContext(function_name=found.route.function))
-        except Exception:  # what API Gateway does when a function crashes
+            return _proxy_answer(result)
+        except Exception:  # a function that crashed, or answered what is no proxy response
             traceback.print_exc()
-            return 502, {"Content-Type": "application/json"}, b'{"message": "Internal server error"}'
-        response_headers = dict(result.get("headers") or {})
-        for name, values in (result.get("multiValueHeaders") or {}).items():
-            response_headers[name] = ", ".join(values)
-        payload = result.get("body") or ""
-        data = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode("utf-8")
-        return int(result["statusCode"]), response_headers, data
+            return self._gateway_failure()
+
+    def _gateway_failure(self) -> tuple[int, dict[str, str], bytes]:
+        """What API Gateway answers when the integration fails (502): the template's
+        DEFAULT_5XX gateway response, so the page gets the API's error shape, as in AWS."""
+        headers, body = front.gateway_response(self.template, "DEFAULT_5XX")
+        return 502, {"Content-Type": "application/json", **headers}, body
+
+
+def _proxy_answer(result: Any) -> tuple[int, dict[str, str], bytes]:
+    """A Lambda proxy response as API Gateway reads it; anything else raises (a malformed
+    response is a 502 in AWS too)."""
+    response_headers = dict(result.get("headers") or {})
+    for name, values in (result.get("multiValueHeaders") or {}).items():
+        response_headers[name] = ", ".join(values)
+    payload = result.get("body") or ""
+    data = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode("utf-8")
+    return int(result["statusCode"]), response_headers, data
 
 
 _json_error = front.api_error  # LocalStack.invoke's answers for a path no route has
