@@ -25,14 +25,14 @@ def staff(local_sdk):
     return step
 
 
-def file_complaint(phone, kind="complaint"):
+def file_complaint(phone, kind="complaint", *, follow=True):
     phone.goto("/complaints/")
     phone.check(f"#field-kind-{kind}")
     phone.select_option("#field-topic", "parking")
     phone.fill("#field-description", "地下车库 B 区消防通道长期有车辆停放。")
     phone.fill("#field-contact_name", "孙先生")
     phone.fill("#field-contact_phone", "13677776666")
-    reference = submit_and_track(phone, "#submit-complaint", "#complaint-result")
+    reference = submit_and_track(phone, "#submit-complaint", "#complaint-result", follow=follow)
     assert reference.startswith("C-")
     return reference
 
@@ -87,6 +87,30 @@ def test_long_path_until_the_resident_is_satisfied(phone, staff):
     expect(phone.locator("#track-status")).to_have_text(COMPLAINT_WORKFLOW.state("closed").resident_label)
     expect(phone.locator("#track-reopen-count")).to_be_visible()
     assert "夜间外来车辆" not in phone.content()  # the department's findings are staff-only
+
+
+def test_a_reload_before_the_first_answer_still_shows_the_case(phone):
+    # The page has read the link and cleared it from the address bar, and its first request
+    # is still on its way (a slow network, a busy phone) when the resident reloads.
+    reference = file_complaint(phone, kind="suggestion", follow=False)
+    held = []
+
+    def hold_the_first_request(route):
+        if held:
+            route.continue_()
+        else:
+            held.append(route)  # never answered: the reload abandons it
+
+    phone.route("**/api/complaints/*", hold_the_first_request)
+    with phone.expect_request(lambda request: f"/api/complaints/{reference}" in request.url):
+        phone.click("#tracking-link")
+    phone.wait_for_function("() => !window.location.hash")
+
+    phone.reload()
+
+    expect(phone.locator("#track-result-reference")).to_have_text(reference)
+    expect(phone.locator("#track-status")).to_have_text(COMPLAINT_WORKFLOW.state("submitted").resident_label)
+    assert "token=" not in phone.url
 
 
 def test_the_success_heading_is_in_view_below_the_header(phone):

@@ -5,8 +5,9 @@
  * history entry (history.replaceState), asks the API with the token in the Authorization
  * header only, and renders status, details and timeline. Typed references and codes go
  * to the API directly, never through the address bar. The case on screen is kept in this
- * tab's history entry (history.state: no URL, not in the browser's history list), so a
- * reload or "back" shows it again; "查询其他编号" drops it. A reference starting with C- is a
+ * tab's history entry (history.state: no URL, not in the browser's history list) from the
+ * moment it is asked for, so a reload or "back" shows it again, even one made before the
+ * first answer came; "查询其他编号" and a "not found" answer drop it. A reference starting with C- is a
  * complaint case (/api/complaints/...), anything else a repair (/api/repairs/...).
  * "My reports" (我的报修和投诉建议) on this device come from my-cases.js (Butler.reports):
  * only the cases the resident chose to remember (Butler.rememberChoice on the result),
@@ -96,6 +97,12 @@
   function fragment() {
     const params = new URLSearchParams(window.location.hash.replace(/^#/, ''));
     return { ref: normalizeReference(params.get('ref') || ''), token: (params.get('token') || '').trim() };
+  }
+
+  // The case on screen, or being asked for, in this tab's history entry (history.state),
+  // never in its URL; null: none.
+  function keep(item) {
+    window.history.replaceState(item, '', window.location.pathname + window.location.search);
   }
 
   function setText(id, text) { $(id).textContent = text || '—'; }
@@ -479,6 +486,7 @@
     if (!current || current.ref !== ref) resetActions();
     else if (!keepMessages) clearActionMessages();
     current = { ref: ref, token: token };
+    keep(current); // from the moment it is asked for: a reload during the request asks again
     errorBox.hidden = true;
     loading.hidden = false;
     result.setAttribute('aria-busy', 'true');
@@ -498,7 +506,7 @@
       refInput.value = data.reference;
       form.hidden = true; // "查询其他编号" brings it back
       B.rememberChoice(rememberBox, { reference: data.reference, token: token, created: data.created_at });
-      window.history.replaceState({ ref: data.reference, token: token }, '', window.location.pathname + window.location.search);
+      keep({ ref: data.reference, token: token });
       if (!keepMessages) B.reveal(result);
       return;
     }
@@ -506,22 +514,24 @@
     form.hidden = false;
     const message = data && data.error && data.error.message;
     if (response.status === 404 || response.status === 401 || response.status === 403) {
+      keep(null); // no such case: a reload shows the empty form (a network or server error keeps it, to retry)
       showError(message || NOT_FOUND[B.kindOf(ref)]);
     } else {
       showError(message || ('查询没有成功（错误代码 ' + response.status + '），请稍后再试。'));
     }
   }
 
-  // The private link's #ref=...&token=...: read once, then gone from the address bar and
-  // from this history entry (a reload or "back" shows no token in any URL).
+  // The private link's #ref=...&token=...: read once, then gone from the address bar, the
+  // case kept in this history entry at once (a reload or "back" shows it, even one made
+  // before the first answer came back, and no token is in any URL).
   function fromFragment() {
-    let f = fragment();
-    if (f.ref || f.token) window.history.replaceState(null, '', window.location.pathname + window.location.search);
-    const kept = window.history.state;
-    if (!(f.ref && f.token) && kept && kept.ref && kept.token) f = { ref: kept.ref, token: kept.token };
-    if (f.ref && f.token) {
-      refInput.value = f.ref;
-      show(f.ref, f.token);
+    const f = fragment();
+    const linked = f.ref && f.token ? { ref: f.ref, token: f.token } : null;
+    if (f.ref || f.token) keep(linked);
+    const kept = linked || window.history.state;
+    if (kept && kept.ref && kept.token) {
+      refInput.value = kept.ref;
+      show(kept.ref, kept.token);
     }
   }
 
@@ -551,7 +561,7 @@
   tokenInput.addEventListener('input', () => fieldError('token', ''));
   $('track-refresh').addEventListener('click', () => { if (current) show(current.ref, current.token); });
   $('track-other').addEventListener('click', () => {
-    window.history.replaceState(null, '', window.location.pathname + window.location.search);
+    keep(null);
     form.hidden = false;
     refInput.value = '';
     tokenInput.value = '';
