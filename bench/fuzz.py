@@ -93,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--site-dir", type=Path, default=ROOT / "build" / "site")
     parser.add_argument("--copies", type=int, default=3, help="real cases per state to follow (default 3)")
     parser.add_argument("--survey-codes", type=int, default=200, help="survey invitations (default 200)")
+    parser.add_argument("--phone-reports", type=int, default=20,
+                        help="phone reports of each kind with a one-time short code (default 20)")
     parser.add_argument("--stack-log", type=Path, default=ROOT / "build" / "fuzz-stack.log",
                         help="where the stack's output goes (default build/fuzz-stack.log)")
     args = parser.parse_args(argv)
@@ -105,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     stack = Stack(args.site_dir)
     try:
         residents = fuzz.open_resident_cases(stack.url, stack.dynamodb, stack.prefix, copies=args.copies,
-                                             survey_codes=args.survey_codes)
+                                             survey_codes=args.survey_codes, phone_reports=args.phone_reports)
         report = fuzz.run(stack.url, cases=args.cases, seed=args.seed, residents=residents,
                           progress=lambda line: print(line, file=sys.stderr, flush=True))
     finally:
@@ -114,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
         args.stack_log.write_text("".join(stack.lines), encoding="utf-8")
     tracebacks = stack.tracebacks()
     print(f"schemathesis fuzz, {started:%Y-%m-%d %H:%M} UTC, seed {args.seed}, "
-          f"{len(residents.cases)} cases followed, {len(residents.survey_codes)} survey invitations")
+          f"{len(residents.cases)} cases followed, {len(residents.phone_reports)} phone reports with a short code, "
+          f"{len(residents.survey_codes)} survey invitations")
     print(report.summary())
     print(f"tracebacks in the stack's output ({args.stack_log}): {len(tracebacks)}")
     for line in tracebacks:

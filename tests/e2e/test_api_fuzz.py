@@ -10,17 +10,20 @@ from tests.support import fuzz, hostile, privacy
 pytestmark = pytest.mark.e2e
 
 SEED = 20261128
-CASES = 1500  # the coverage cases (about 600) and the hostile bodies (14 per operation with a body), then fuzzing
+CASES = 1600  # the coverage cases (about 600) and the hostile bodies (14 per operation with a body), then fuzzing
 AT_LEAST_PER_OPERATION = 40
+PHONE_REPORTS = 4  # of each kind, each with a one-time short code for the phone-code exchange
 
 
 @pytest.fixture(scope="module")
 def report(local_stack):
     residents = fuzz.open_resident_cases(local_stack.url, local_stack.dynamodb_endpoint,
                                          local_stack.repairs_table.removesuffix("-repairs"),
-                                         copies=1, survey_codes=20)
-    for case in residents.cases:
-        privacy.remember_token(case.token)
+                                         copies=1, survey_codes=20, phone_reports=PHONE_REPORTS)
+    for case in [*residents.cases, *residents.phone_reports]:
+        privacy.remember_token(case.token)  # the stack's log is searched for them (and the codes)
+    for report in residents.phone_reports:
+        privacy.remember_code(report.code)
     report = fuzz.run(local_stack.url, cases=CASES, seed=SEED, residents=residents)
     print(report.summary())  # shown with -s, or -rA
     return report
@@ -39,11 +42,19 @@ def test_every_operation_of_the_document_was_fuzzed(report):
 
 
 def test_the_fuzzer_got_past_the_front_door(report):
-    """Not only refusals: real cases, real tokens and invitation codes reach the answers
-    residents get, so their schemas are checked too."""
+    """Not only refusals: real cases, real tokens, short codes of phone reports and
+    invitation codes reach the answers residents get, so their schemas are checked too."""
     succeeded = {op for op, statuses in report.statuses.items() if any(200 <= s < 300 for s in statuses)}
 
     assert set(report.operations) - succeeded == set(), report.summary()
+
+
+def test_a_short_code_opens_its_case_once_whatever_the_fuzzer_sends(report):
+    """Fuzzed again and again with the real codes, each phone report's code gave its token
+    at most once (one-time codes: docs/decisions/0007-short-codes-for-phone-reports.md)."""
+    exchanges = {op: statuses[200] for op, statuses in report.statuses.items() if op.endswith("/phone-code")}
+
+    assert len(exchanges) == 2 and all(1 <= n <= PHONE_REPORTS for n in exchanges.values()), report.summary()
 
 
 def test_every_operation_with_a_body_got_every_hostile_body(report):

@@ -8,8 +8,10 @@ operation that takes a body, then every operation is fuzzed, positive and negati
 * ``schema``: whatever the document allows or forbids (references, tokens and
   Idempotency-Keys as schemathesis makes them up: mostly 400, 401, 404, 422);
 * ``resident``: the operations behind the tracking token on real cases in several states
-  (opened through the API, moved on with the staff CLI) with their real tokens, and the
-  survey with real invitation codes, so the 200 and 201 answers are checked too.
+  (opened through the API, moved on with the staff CLI) with their real tokens, the
+  short-code exchange on real phone reports (taken with the staff CLI, which issues each
+  a fresh one-time code) with their codes, and the survey with real invitation codes, so
+  the 200 and 201 answers are checked too.
 
 Each response goes through the checks of ``CHECK_NAMES``; a failure is recorded (the
 first example per operation and kind) and the run goes on, so one run reports everything.
@@ -25,6 +27,7 @@ import json
 import logging
 import math
 import os
+import re
 import time
 import urllib.request
 from collections import Counter, defaultdict
@@ -52,6 +55,7 @@ CHECK_NAMES = (
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
 TIMEOUT = 30
 OTHER_METHODS = "other methods on the API's paths"
+PHONE_CODE_PATH = "/phone-code"
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,20 @@ class ResidentCase:
 
     def serves(self, path: str) -> bool:
         return f"/api/{self.kind}/" in path and (not self.only or path.endswith("/" + self.only))
+
+
+@dataclass(frozen=True)
+class PhoneReport:
+    """A case taken by phone with the staff CLI: its reference and the one-time short code
+    staff read to the caller (``token``: what the code opens, for the log guard)."""
+
+    kind: str        # "repairs" or "complaints" (the path segment)
+    reference: str
+    code: str
+    token: str
+
+    def serves(self, path: str) -> bool:
+        return path.startswith(f"/api/{self.kind}/") and path.endswith(PHONE_CODE_PATH)
 
 
 @dataclass
@@ -133,6 +151,9 @@ def run(base_url: str, *, cases: int, seed: int, residents: Residents | None = N
             mine = [r for r in residents.cases if r.serves(operation.path)]
             if mine and secured(operation):
                 plan.append((operation, "resident", _resident_strategy(operation, mode, mine)))
+            phoned = [p for p in residents.phone_reports if p.serves(operation.path)]
+            if phoned:
+                plan.append((operation, "resident", _with_phone_code(operation, mode, phoned)))
             if operation.path == "/api/surveys" and residents.survey_codes:
                 plan.append((operation, "resident", _with_survey_code(operation, mode, residents.survey_codes)))
     with requests.Session() as session, _quiet("urllib3"):
@@ -178,6 +199,20 @@ def _resident_strategy(operation: Any, mode: GenerationMode, residents: list[Res
     return st.sampled_from(residents).flatmap(lambda r: operation.as_strategy(
         generation_mode=mode, path_parameters={"reference": r.reference},
         headers={"Authorization": f"Bearer {r.token}"}))
+
+
+def _with_phone_code(operation: Any, mode: GenerationMode, reports: list[PhoneReport]) -> Any:
+    """A real phone report's reference; in a positive case its code too. Each code opens
+    its case once: the first draw of a code is a 200, later ones the refusal (404). A
+    negative case keeps the wrong body it was drawn with, against a real case."""
+    def use(drawn: tuple[Any, PhoneReport]) -> Any:
+        case, report = drawn
+        if mode == GenerationMode.POSITIVE and isinstance(case.body, dict) and "code" in case.body:
+            case.body["code"] = report.code
+        return case
+
+    return st.sampled_from(reports).flatmap(lambda r: st.tuples(operation.as_strategy(
+        generation_mode=mode, path_parameters={"reference": r.reference}), st.just(r))).map(use)
 
 
 def _with_survey_code(operation: Any, mode: GenerationMode, codes: list[str]) -> Any:
@@ -285,22 +320,48 @@ BODIES = {"repairs": REPAIR, "complaints": COMPLAINT}
 SDK_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_S3")
 
 
+# Reports taken by phone (butler-staff report / file): the CLI issues each a short code
+# through butler.services.phone_codes and prints it with the reference and the full link.
+PHONE_REPORTS = {
+    "repairs": ["--as", OWNER, "report", "--source", "phone", "--category", "plumbing", "--unit", "3-2-1201",
+                "--location", "厨房", "--description", "模糊测试：电话报修，厨房下水堵塞。",
+                "--contact-name", "测试", "--contact-phone", "021-55550000"],
+    "complaints": ["--as", OWNER, "file", "--source", "phone", "--kind", "complaint", "--topic", "neighbours",
+                   "--description", "模糊测试：电话投诉，楼上深夜装修。", "--contact-name", "测试",
+                   "--contact-phone", "021-55550000"],
+}
+_PRINTED = {"reference": re.compile(r"编号：([RC]-\w{4}-\w{4})"), "code": re.compile(r"短码：(\w{4}-\w{4})"),
+            "token": re.compile(r"&token=(\S+)")}
+
+
 @dataclass
 class Residents:
-    """What the ``resident`` profile follows: real cases and unused survey invitation codes."""
+    """What the ``resident`` profile follows: real cases, phone reports with unused short
+    codes, and unused survey invitation codes."""
 
     cases: list[ResidentCase]
     survey_codes: list[str]
+    phone_reports: list[PhoneReport] = field(default_factory=list)
 
 
 def open_resident_cases(base_url: str, dynamodb_endpoint: str, table_prefix: str, *, copies: int = 2,
-                        survey_codes: int = 40) -> Residents:
+                        survey_codes: int = 40, phone_reports: int = 4) -> Residents:
     """``copies`` cases in each of ``STATES``, opened through the API and moved on with the
-    staff CLI, and a survey campaign with ``survey_codes`` invitations. The tables are
-    ``<table_prefix>-repairs`` and so on."""
+    staff CLI; ``phone_reports`` reports of each kind taken by phone with the staff CLI,
+    each with its fresh short code; and a survey campaign with ``survey_codes``
+    invitations. The tables are ``<table_prefix>-repairs`` and so on."""
     from butler.cli.main import main as staff_cli
 
     tables = ["--table", f"{table_prefix}-repairs", "--complaints-table", f"{table_prefix}-complaints"]
+
+    def staff(argv: list[str]) -> str:
+        printed, errors = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(errors):
+            code = staff_cli(["--endpoint-url", dynamodb_endpoint, *tables, *argv])
+        if code != 0:
+            raise RuntimeError(f"staff step {argv[2]} failed ({code}): {errors.getvalue()[-300:]}")
+        return printed.getvalue()
+
     found = []
     with _sdk_at(dynamodb_endpoint):
         for kind, state, steps, only in STATES:
@@ -314,14 +375,21 @@ def open_resident_cases(base_url: str, dynamodb_endpoint: str, table_prefix: str
                     if "{primary}" in argv:  # the shared fault's order this report is merged into
                         primary = _post(f"{base_url}/api/{kind}", BODIES[kind])["reference"]
                         argv = [primary if part == "{primary}" else part for part in argv]
-                    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-                        code = staff_cli(["--endpoint-url", dynamodb_endpoint, *tables,
-                                          *[part.replace("{ref}", reference) for part in argv]])
-                    if code != 0:
-                        raise RuntimeError(f"staff step {argv[2]} failed for a {kind} case")
+                    staff([part.replace("{ref}", reference) for part in argv])
                 found.append(ResidentCase(kind, reference, token, state, only))
+        phoned = [_phone_report(kind, staff(argv)) for kind, argv in PHONE_REPORTS.items()
+                  for _ in range(phone_reports)]
         codes = _open_survey(f"{table_prefix}-surveys", survey_codes)
-    return Residents(found, codes)
+    return Residents(found, codes, phoned)
+
+
+def _phone_report(kind: str, printed: str) -> PhoneReport:
+    """What the CLI printed for a phone report (butler.cli.commands._tracking)."""
+    found = {name: pattern.search(printed) for name, pattern in _PRINTED.items()}
+    missing = [name for name, match in found.items() if match is None]
+    if missing:
+        raise RuntimeError(f"the staff CLI printed no {', '.join(missing)} for a phone report")
+    return PhoneReport(kind, **{name: match.group(1) for name, match in found.items()})
 
 
 # The survey takes answers only for the current quarter's campaign (Beijing time): the fuzz
