@@ -8,7 +8,7 @@ Template names (``template_globals``):
 ``limits``
     ``limits[form][field]`` → ``Limit(min, max)`` of that request model's field (``None``
     where the schema sets none); forms: ``repair``, ``complaint``, ``survey``, ``rating``,
-    ``not_fixed``, ``not_satisfied``
+    ``not_fixed``, ``not_satisfied``, ``cancel``
 ``length_attrs(form, field)``
     ``data-min-chars="…" data-max-chars="…"`` for the field's control. The page's
     script (forms.js) counts characters as the server does (code points of the stripped
@@ -34,6 +34,7 @@ MODELS = {
     "rating": schemas.RatingIn,
     "not_fixed": schemas.NotFixedIn,
     "not_satisfied": schemas.NotSatisfiedIn,
+    "cancel": schemas.CancelIn,
 }
 
 

@@ -19,6 +19,7 @@ FORMS = [
     ("track", "rate-form", schemas.RatingIn, {"rating-comment": "comment"}),
     ("track", "not-fixed-form", schemas.NotFixedIn, {"not-fixed-reason": "reason"}),
     ("track", "not-satisfied-form", schemas.NotSatisfiedIn, {"not-satisfied-reason": "reason"}),
+    ("track", "cancel-form", schemas.CancelIn, {"cancel-reason": "reason"}),
 ]
 COMPOSED = {"unit"}  # built from pickers (unit-picker.js): building and unit chosen, room digits
 

@@ -13,8 +13,12 @@ from urllib.parse import urljoin
 import pytest
 
 from butler.domain import service_levels
+from butler.domain.complaints import COMPLAINT_WORKFLOW
 from butler.domain.repairs import CATEGORIES, REPAIR_WORKFLOW, RESIDENT_FIELDS, RESIDENT_URGENCIES
 from butler.domain.workflow import Action, State, StepField, Workflow
+from butler.web import schemas
+from butler.web.routes import complaints as complaint_routes
+from butler.web.routes import repairs as repair_routes
 from tests.site import scan
 
 # ------------------------------------------------------------------ the layout, on other workflows
@@ -160,12 +164,29 @@ class Answers:
     rating_form: str
     rating_submit: str
     not_done: str  # <not_done>-toggle opens <not_done>-form: <not_done>-reason, submit-<not_done>
+    not_done_model: type  # the request model of the "not done" route: the reason's limits
 
 
 ANSWERS = {
-    "repair": Answers("resident-actions", "rating", "rate-form", "submit-rating", "not-fixed"),
-    "complaint": Answers("complaint-actions", "satisfaction", "satisfied-form", "submit-satisfied", "not-satisfied"),
+    "repair": Answers("resident-actions", "rating", "rate-form", "submit-rating", "not-fixed", schemas.NotFixedIn),
+    "complaint": Answers("complaint-actions", "satisfaction", "satisfied-form", "submit-satisfied", "not-satisfied",
+                         schemas.NotSatisfiedIn),
 }
+
+
+def schema_chars(model, field: str) -> tuple[str | None, str | None]:
+    """(minLength, maxLength) of a request model's field in the API's JSON schema, as the
+    page's data-min-chars / data-max-chars carry them."""
+    prop = model.model_json_schema()["properties"][field]
+    return (str(prop["minLength"]) if "minLength" in prop else None,
+            str(prop["maxLength"]) if "maxLength" in prop else None)
+
+
+def counted_chars(control: scan.Element) -> tuple[str | None, str | None]:
+    """The limits forms.js counts in characters; never a maxlength/minlength, which counts
+    UTF-16 units and cuts a paste silently."""
+    assert "maxlength" not in control.attrs and "minlength" not in control.attrs, control.attrs
+    return control.attrs.get("data-min-chars"), control.attrs.get("data-max-chars")
 
 
 @pytest.mark.parametrize("answers", ANSWERS.values(), ids=ANSWERS.keys())
@@ -187,7 +208,7 @@ def test_track_page_has_the_rating_and_not_done_forms(page_html, answers):
     assert all(r.inside("form", id=answers.rating_form) for r in radios)
     reason = ids[f"{not_done}-reason"]
     assert reason.tag == "textarea" and reason.inside("form", id=f"{not_done}-form")
-    assert (reason.attrs["minlength"], reason.attrs["maxlength"]) == ("2", "300")
+    assert counted_chars(reason) == schema_chars(answers.not_done_model, "reason") == ("2", "300")
     assert ids[f"{not_done}-toggle"].attrs.get("aria-controls") == f"{not_done}-form"
     assert ids[answers.rating_submit].tag == "button" and ids[f"submit-{not_done}"].tag == "button"
 
@@ -196,18 +217,45 @@ def test_track_page_has_the_repair_record_and_rating_comment(page_html):
     ids = scan.required_ids(page_html("track"), required=("track-record", "rating-comment", "error-rating-comment"),
                             hidden=("track-record-section",))
     assert ids["action-error"].attrs.get("role") == "alert"
-    assert ids["rating-comment"].tag == "textarea" and ids["rating-comment"].attrs["maxlength"] == "200"
+    assert ids["rating-comment"].tag == "textarea"
+    assert counted_chars(ids["rating-comment"]) == schema_chars(schemas.RatingIn, "comment") == (None, "200")
 
 
-def test_residents_are_not_offered_cancel(page_html):
+def test_track_page_has_the_cancel_form_with_a_confirmation(page_html):
+    page = page_html("track")
+    ids = scan.required_ids(
+        page,
+        required=("cancel-actions", "cancel-toggle", "cancel-form", "cancel-reason", "error-cancel-reason",
+                  "hint-cancel-reason", "cancel-ask", "submit-cancel", "cancel-confirm", "cancel-confirm-question",
+                  "cancel-confirm-yes", "cancel-confirm-no"),
+        hidden=("cancel-actions", "cancel-form", "cancel-confirm", "error-cancel-reason"))
+    assert ids["cancel-toggle"].attrs.get("aria-controls") == "cancel-form"
+    reason = ids["cancel-reason"]
+    assert reason.tag == "textarea" and reason.inside("form", id="cancel-form") and "required" in reason.attrs
+    assert counted_chars(reason) == schema_chars(schemas.CancelIn, "reason")
+    assert reason.attrs["aria-describedby"].split() == ["hint-cancel-reason", "error-cancel-reason"]
+    assert ids["submit-cancel"].attrs.get("type") == "submit" and ids["submit-cancel"].inside("div", id="cancel-ask")
+    confirm = ids["cancel-confirm"]
+    assert confirm.inside("form", id="cancel-form") and confirm.attrs.get("aria-labelledby") == "cancel-confirm-question"
+    assert "确定取消这张报修单吗？" in ids["cancel-confirm-question"].text
+    for button in ("cancel-confirm-yes", "cancel-confirm-no"):
+        assert ids[button].tag == "button" and ids[button].attrs.get("type") == "button"
+        assert ids[button].inside("div", id="cancel-confirm"), button
+    for shared in ("action-error", "action-done"):
+        assert not ids[shared].inside("section", id="cancel-actions"), shared
+
+
+@pytest.mark.parametrize("workflow, routes", [(REPAIR_WORKFLOW, repair_routes), (COMPLAINT_WORKFLOW, complaint_routes)],
+                         ids=["repair", "complaint"])
+def test_the_tracking_page_offers_every_resident_action_of_the_workflow(workflow, routes):
+    # resident_actions lists the workflow's resident actions: each has its step on the page,
+    # shown when offered and posted to its route.
     from tests.site.test_build import SCRIPTS, _code
 
-    for element in scan.elements(scan.article(page_html("track"))):
-        named = " ".join(element.attrs.get(a, "") for a in ("id", "name", "value", "aria-controls"))
-        assert "cancel" not in named, element
-        assert element.tag not in ("button", "a") or "取消" not in element.text, element
     code = _code(SCRIPTS / "track.js")
-    assert "/cancel" not in code and "'cancel'" not in code
+    for action in (a.code for a in workflow.actions if "resident" in a.roles):
+        assert f"offered('{action}')" in code, action
+        assert "'/" + routes.RESIDENT_ROUTES[action].rsplit("/", 1)[1] + "'" in code, action
 
 
 def test_track_script_posts_resident_steps_with_the_bearer_header():

@@ -16,8 +16,9 @@
  *
  * Repairs: the step records residents may read ("details": labels come from the workflow,
  * rendered into #track-record's data-step-fields at build time) and, when the API lists
- * them in "resident_actions", the rating form ("rate") and the "还没修好？" form
- * ("report_not_fixed").
+ * them in "resident_actions", the rating form ("rate"), the "还没修好？" form
+ * ("report_not_fixed") and, before work starts, the "我要取消报修" form ("cancel": a reason,
+ * then 确定取消这张报修单吗？ before anything is sent).
  * Complaints: kind, topic, the first-contact owner, the department, the promised reply
  * time, the owner's reply (details.reply), and the "满意，办结" form ("confirm_satisfied",
  * optional rating) and the "还不满意？" form ("not_satisfied").
@@ -59,6 +60,8 @@
   const actionsBox = $('resident-actions');
   const rateForm = $('rate-form');
   const notFixed = sendBack('not-fixed', '/not-fixed', '哪里还没修好');
+  const cancelBox = $('cancel-actions');
+  const cancel = sendBack('cancel', '/cancel', '为什么取消');
   const ratingComment = $('rating-comment');
   // Complaints
   const complaintBox = $('complaint-actions');
@@ -205,6 +208,7 @@
     const canReport = !complaint && offered('report_not_fixed');
     const canConfirm = complaint && offered('confirm_satisfied');
     const canObject = complaint && offered('not_satisfied');
+    const canCancel = !complaint && offered('cancel');
     rateForm.hidden = !canRate;
     notFixed.box.hidden = !canReport;
     if (!canReport) notFixed.open(false);
@@ -213,19 +217,36 @@
     notSatisfied.box.hidden = !canObject;
     if (!canObject) notSatisfied.open(false);
     complaintBox.hidden = !(canConfirm || canObject);
+    cancelBox.hidden = !canCancel;
+    if (!canCancel) cancel.open(false);
   }
 
-  // "Not fixed" (repairs) and "not satisfied" (complaints): a toggle opens a form that
-  // sends the case back with a reason. Elements by id: NAME (the box), NAME-toggle,
-  // NAME-form (its data-done is the thank-you), NAME-reason, submit-NAME.
+  // "Not fixed" (repairs), "not satisfied" (complaints) and "cancel" (repairs): a toggle
+  // opens a form that sends the case on with a reason. Elements by id: NAME (the box, if
+  // any), NAME-toggle, NAME-form (its data-done is the thank-you), NAME-reason,
+  // submit-NAME. A form with NAME-confirm asks first: submitting shows that question
+  // (NAME-ask, the submit row, hides meanwhile) and NAME-confirm-yes sends,
+  // NAME-confirm-no goes back to the reason.
   function sendBack(name, path, question) {
     const box = $(name);
     const form = $(name + '-form');
     const toggle = $(name + '-toggle');
     const reason = $(name + '-reason');
+    const confirmBox = $(name + '-confirm');
+    const confirming = (on) => {
+      if (!confirmBox) return;
+      confirmBox.hidden = !on;
+      $(name + '-ask').hidden = on;
+      if (on) B.reveal(confirmBox);
+    };
     const open = (show) => {
       form.hidden = !show;
       toggle.setAttribute('aria-expanded', show ? 'true' : 'false');
+      confirming(false);
+    };
+    const send = async (button) => {
+      await postAction(path, { reason: reason.value.trim() }, button, { reason: reason.id }, form.dataset.done);
+      confirming(false);
     };
     toggle.addEventListener('click', () => {
       const show = form.hidden;
@@ -235,12 +256,17 @@
     form.noValidate = true;
     form.addEventListener('submit', (event) => {
       event.preventDefault();
-      const text = reason.value.trim();
       const problem = reasonProblem(reason, question);
       actionFieldError(reason.id, problem);
       if (problem) { reason.focus(); return; }
-      postAction(path, { reason: text }, $('submit-' + name), { reason: reason.id }, form.dataset.done);
+      if (confirmBox) confirming(true);
+      else send($('submit-' + name));
     });
+    if (confirmBox) {
+      $(name + '-confirm-yes').addEventListener('click', () => send($(name + '-confirm-yes')));
+      $(name + '-confirm-no').addEventListener('click', () => { confirming(false); reason.focus(); });
+      reason.addEventListener('input', () => confirming(false)); // a changed reason is asked again
+    }
     lengthOnInput(reason);
     return { box: box, form: form, open: open };
   }
@@ -259,7 +285,8 @@
     }
   }
 
-  const ACTION_FIELDS = ['rating', 'rating-comment', 'not-fixed-reason', 'satisfaction', 'not-satisfied-reason'];
+  const ACTION_FIELDS = ['rating', 'rating-comment', 'not-fixed-reason', 'satisfaction', 'not-satisfied-reason',
+    'cancel-reason'];
 
   function clearActionMessages() {
     actionError.hidden = true;
@@ -271,10 +298,11 @@
 
   function resetActions() {
     clearActionMessages();
-    [rateForm, notFixed.form, satisfiedForm, notSatisfied.form].forEach((f) => f.reset());
+    [rateForm, notFixed.form, satisfiedForm, notSatisfied.form, cancel.form].forEach((f) => f.reset());
     refreshCounts();
     notFixed.open(false);
     notSatisfied.open(false);
+    cancel.open(false);
   }
 
   function showActionError(message) {
