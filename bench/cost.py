@@ -1,7 +1,8 @@
 """What each operation costs in billable units, measured: DynamoDB read and write request
 units (from the sizes of the items each request reads and writes, indexes included), the
 handler's time, the bytes it logs (application lines and embedded metrics), the custom
-metrics it publishes; and, for an idle month, the same for the scheduled functions on
+metrics it publishes, the S3 requests of the photo store (the photo check each upload
+runs); and, for an idle month, the same for the scheduled functions on
 empty tables and on tables with open work. Then the month's bill: the measured units times
 the list prices in ``PRICES``, with the assumptions in ``ASSUMPTIONS`` (how many tracking
 reads, photos … a submission brings), without and with the always-free tier. The tables
@@ -50,6 +51,7 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -70,6 +72,11 @@ PLATFORM_LINES = (
      "XRAY TraceId: 1-6768a2f1-3c2f4a0b5d6e7f8091a2b3c4\tSegmentId: 1a2b3c4d5e6f7a8b\tSampled: true\t"),
 )
 STAFF_CLI = "staff CLI (no Lambda)"
+# A real JPEG (tests/support/images) padded to the photo size the form sends (ASSUMPTIONS'
+# photo_bytes): the photo check reads its head and compares the size with the record.
+PHOTO_SIZE = 400_000
+PHOTO = (lambda head: head + bytes(PHOTO_SIZE - len(head)))(
+    (ROOT / "tests" / "support" / "images" / "python.jpg").read_bytes())
 LOG_EVENT_OVERHEAD = 26  # bytes CloudWatch Logs counts per event (PutLogEvents batch size rule)
 
 
@@ -131,7 +138,14 @@ class Meter:
 
     def __init__(self) -> None:
         self.requests: list[Request] = []
+        self.s3: list[str] = []  # S3 operations of the functions' photo store, in order
         self._local = threading.local()
+
+    def watch_s3(self) -> None:
+        """Count the S3 requests the functions make (``butler.repository.photo_store``'s client)."""
+        from butler.repository.photo_store import _s3
+
+        _s3().meta.events.register("before-call.s3", lambda model, **_: self.s3.append(model.name))
 
     def install(self) -> None:
         from moto.dynamodb import models
@@ -324,6 +338,7 @@ class Measured:
     emf_bytes: list[int] = field(default_factory=list)
     metrics: set = field(default_factory=set)
     statuses: Counter = field(default_factory=Counter)
+    s3_requests: list[list[str]] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         last = max(self.requests, key=len) if self.requests else []  # the busiest run, for the detail
@@ -348,6 +363,8 @@ class Measured:
             "log_lines": statistics.median(self.log_lines), "log_bytes": statistics.median(self.log_bytes),
             "emf_lines": statistics.median(self.emf_lines), "emf_bytes": statistics.median(self.emf_bytes),
             "metrics": sorted(f"{n}[{','.join(f'{k}={v}' for k, v in d)}]" for _, n, d in self.metrics),
+            "s3_requests": {action: statistics.median(run.count(action) for run in self.s3_requests)
+                            for action in sorted({a for run in self.s3_requests for a in run})},
         }
 
 
@@ -386,6 +403,7 @@ class Bench:
         if spec is not None:  # what Lambda sets for the function (single_metric reads it at each call)
             os.environ["POWERTOOLS_SERVICE_NAME"] = str(spec.environment.get("POWERTOOLS_SERVICE_NAME", ""))
         self.meter.requests.clear()
+        self.meter.s3.clear()
         del self.sink.lines[:]
         wall, cpu = time.perf_counter(), time.thread_time()
         result = call()
@@ -399,6 +417,7 @@ class Bench:
             measured.wall_ms.append(wall)
             measured.cpu_ms.append(cpu)
         measured.requests.append(list(self.meter.requests))
+        measured.s3_requests.append(list(self.meter.s3))
         measured.log_lines.append(len(lines))
         measured.log_bytes.append(sum(len(line.encode("utf-8")) + 1 for line in lines))
         measured.emf_lines.append(len(emf))
@@ -506,10 +525,36 @@ def template_facts(template: dict) -> dict[str, Any]:
     waf_path = ROOT / "infra" / "waf.yaml"
     waf = load_template(waf_path) if waf_path.is_file() else {}
     web_acls = resources(waf, "AWS::WAFv2::WebACL") if waf else {}
-    waf_rules = sum(len(acl["Properties"].get("Rules", [])) for acl in web_acls.values())
+    rules = [rule for acl in web_acls.values() for rule in acl["Properties"].get("Rules", [])]
+    managed = [rule["Statement"]["ManagedRuleGroupStatement"]["Name"] for rule in rules
+               if "ManagedRuleGroupStatement" in rule.get("Statement", {})]
+    unknown_groups = [name for name in managed if name not in MANAGED_RULE_GROUP_WCU]
+    if unknown_groups:  # a paid group (Bot Control, ATP …) or one whose capacity is not written here
+        raise SystemExit(f"infra/waf.yaml uses managed rule groups bench/cost.py does not know: {unknown_groups}")
+    log_groups = resources(template, "AWS::Logs::LogGroup")
+    (api,) = resources(template, "AWS::Serverless::Api").values()
+    access = api["Properties"].get("AccessLogSetting", {})
+    access_group = access.get("DestinationArn", {}).get("Fn::GetAtt", [None])[0]
+    lambda_retention = [g["Properties"].get("RetentionInDays", 0) for g in log_groups.values()
+                        if "/aws/lambda/" in json.dumps(g["Properties"].get("LogGroupName", ""))]
+    distribution = next(iter(resources(template, "AWS::CloudFront::Distribution").values()), {})
+    logs_bucket = next(iter(resources(waf, "AWS::S3::Bucket").values()), {}) if waf else {}
     return {
-        "web_acls": len(web_acls) or 1, "waf_rules": waf_rules or 3,
+        "web_acls": len(web_acls) or 1, "waf_rules": len(rules) or 3,
+        "waf_rule_names": [rule["Name"] for rule in rules], "waf_managed_rule_groups": managed,
+        "waf_managed_wcu": sum(MANAGED_RULE_GROUP_WCU[name] for name in managed),
         "kms_keys": len(resources(template, "AWS::KMS::Key")),
+        "kms_key_ids": sorted(resources(template, "AWS::KMS::Key")),
+        "encrypted_log_groups": sum(1 for g in log_groups.values() if g["Properties"].get("KmsKeyId")),
+        "lambda_log_retention_days": max(lambda_retention, default=90),
+        "api_access_log": {
+            "log_group": access_group,
+            "retention_days": log_groups[access_group]["Properties"].get("RetentionInDays") if access_group else None,
+            **access_line(access.get("Format", "")),
+        } if access else None,
+        "cloudfront_standard_logs": "Logging" in json.dumps(distribution.get("Properties", {})),
+        "cloudfront_log_retention_days": int(waf.get("Parameters", {}).get("LogRetentionDays", {}).get("Default", 0))
+        if logs_bucket else 0,
         "alarms": len(alarms), "alarm_metrics": sum(alarm_metrics.values()),
         "alarm_metrics_by_alarm": alarm_metrics,
         "dashboards": len(resources(template, "AWS::CloudWatch::Dashboard")),
@@ -518,6 +563,34 @@ def template_facts(template: dict) -> dict[str, Any]:
         "log_groups": len(resources(template, "AWS::Logs::LogGroup")),
     }
 
+
+
+# What API Gateway puts in an access log line for each $context variable of the format:
+# values of their real length for a typical request of this API.
+CONTEXT_SAMPLES = {
+    "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef", "extendedRequestId": "LJ0qXEzHoAMF4xQ=",
+    "requestTimeEpoch": "1764840000123", "requestTime": "04/Dec/2026:20:00:00 +0000",
+    "identity.sourceIp": "240e:3a1:4c2b:7f10:1d2e:3c4b:5a69:7788",  # a mainland phone on IPv6: the long case
+    "httpMethod": "POST", "resourcePath": "/api/repairs/{reference}/rating", "status": "200",
+    "error.responseType": "", "responseLength": "1000", "responseLatency": "85", "integrationLatency": "80",
+    "protocol": "HTTP/1.1",
+}
+
+
+def access_line(format_: str) -> dict[str, Any]:
+    """Bytes of one API Gateway access log line in ``format_`` (the template's), with the
+    sample values above; variables without a sample count 16 bytes and are listed."""
+    unknown = []
+
+    def value(match: re.Match) -> str:
+        name = match.group(1)
+        if name not in CONTEXT_SAMPLES:
+            unknown.append(name)
+            return "x" * 16
+        return CONTEXT_SAMPLES[name]
+
+    line = re.sub(r"\$context\.([A-Za-z0-9_.]+)", value, format_)
+    return {"line_bytes": len(line.encode("utf-8")) + 1, "variables_without_sample": unknown}
 
 
 # ---------------------------------------------------------------------------- cold imports
@@ -549,6 +622,10 @@ def cold_imports(template: dict, repeat: int = 3) -> dict[str, float]:
 # us-east-1 list prices (CloudFront: the Hong Kong/Asia edge group, where the estate's
 # phones are served), as published on the AWS pricing pages; docs/cost.md names the page
 # and how each figure was checked. (quantity unit, USD per unit, always-free units a month)
+# Capacity units (WCU) of the AWS managed rule groups infra/waf.yaml may use, as the AWS
+# WAF developer guide lists them; a web ACL's first 1,500 WCU are in its price.
+MANAGED_RULE_GROUP_WCU = {"AWSManagedRulesCommonRuleSet": 700, "AWSManagedRulesKnownBadInputsRuleSet": 200}
+
 PRICES: dict[str, tuple[str, float, float]] = {
     "lambda_requests": ("request", 0.20 / 1e6, 1_000_000),
     "lambda_gb_s": ("GB-second (arm64)", 0.0000133334, 400_000),
@@ -574,6 +651,7 @@ PRICES: dict[str, tuple[str, float, float]] = {
     "s3_storage": ("GB-month (Standard)", 0.023, 0),  # 5 GB free only in the first 12 months
     "s3_put": ("PUT/COPY/POST/LIST request", 0.005 / 1000, 0),
     "s3_get": ("GET request", 0.0004 / 1000, 0),
+    "eventbridge_events": ("S3 event on EventBridge (opt-in data event)", 1.00 / 1e6, 0),
 }
 
 ASSUMPTIONS = {
@@ -583,7 +661,7 @@ ASSUMPTIONS = {
     "tracking_reads": 3,  # per submission, on the tracking page
     "resident_steps": 1,  # rate the repair / confirm satisfied, per submission
     "photos_per_repair": 0.5,
-    "photo_bytes": 400_000,  # the form shrinks photos to 1600 px JPEG
+    "photo_bytes": PHOTO_SIZE,  # the form shrinks photos to 1600 px JPEG
     "photo_views": 3,  # the resident sees their photos on each tracking view
     "staff_stream_invocations": {"repair": 5, "complaint": 2},  # one per staff step (steps minutes apart)
     "api_response_bytes": 1_000,
@@ -597,6 +675,10 @@ ASSUMPTIONS = {
     "site_syncs": 30,  # daily rebuild and `aws s3 sync` (README)
     "site_versions_kept": 31,  # noncurrent versions expire after 30 days
     "open_cases_for_sweep": "measured with --open-cases",
+    # CloudFront standard logs (legacy, to S3): one line per request, ~33 tab-separated
+    # fields (the published format; the full URI, user agent and edge ids make most of it).
+    "cloudfront_log_line_bytes": 600,
+    "cloudfront_log_files_per_active_hour": 2,  # "up to several times an hour" per edge with traffic
 }
 HOURS = 24 * 30
 
@@ -661,14 +743,20 @@ def cost_model(report: dict[str, Any]) -> dict[str, Any]:
                         c * a["resident_steps"], cs))
     photos = r * a["photos_per_repair"]
     add(per, invocation("POST /api/repairs/{reference}/photos", "RepairsFunction", photos, cs))
+    # Each upload lands in S3, which tells EventBridge, which runs the photo check (async);
+    # its write (the photo verified) is one more stream record.
+    check = ops["PhotoCheckFunction (one upload, a picture)"]
+    add(per, invocation("PhotoCheckFunction (one upload, a picture)", "PhotoCheckFunction", photos, cs))
     stream_after = (r * (a["staff_stream_invocations"]["repair"] + a["resident_steps"])
-                    + c * (a["staff_stream_invocations"]["complaint"] + a["resident_steps"]) + photos)
+                    + c * (a["staff_stream_invocations"]["complaint"] + a["resident_steps"]) + 2 * photos)
     add(per, invocation("StaffEditGuardFunction (repair rated)", "StaffEditGuardFunction", stream_after, cs))
     staff_r, staff_c = ops["staff CLI: 5 repair steps (dispatch … accept)"], ops["staff CLI: 2 complaint steps (claim, answer)"]
     per["dynamodb_rru"] += r * staff_r["read_units"] + c * staff_c["read_units"]
     per["dynamodb_wru"] += r * staff_r["write_units"] + c * staff_c["write_units"]
     api_requests = 1 + a["tracking_reads"] + a["resident_steps"] + photos
     per["apigw_requests"] = api_requests
+    access = report["template"]["api_access_log"]
+    per["access_log_bytes"] = api_requests * ((access["line_bytes"] + LOG_EVENT_OVERHEAD) if access else 0)
     pages = {p["page"]: p for p in report["site"]["pages"]}
     form = r * pages["repairs/index.html"]["requests"] + c * pages["complaints/index.html"]["requests"]
     form_bytes = (r * pages["repairs/index.html"]["compressed_bytes"]
@@ -683,7 +771,10 @@ def cost_model(report: dict[str, Any]) -> dict[str, Any]:
     per["cloudfront_to_origin_bytes"] = photos * a["photo_bytes"]
     per["cloudfront_functions"] = site_requests
     per["s3_put"] = photos
-    per["s3_get"] = photo_views
+    per["s3_get"] = photo_views + photos * check["s3_requests"].get("GetObject", 0)
+    per["eventbridge_events"] = photos
+    per["cloudfront_log_bytes"] = (per["cloudfront_requests"] * a["cloudfront_log_line_bytes"]
+                                   if report["template"]["cloudfront_standard_logs"] else 0)
     per["custom_metric_events"] = {"RepairReported": r, "CaseFiled": c, "EmergencyReported": e,
                                    "EmergencyAlerted": e}
 
@@ -721,14 +812,16 @@ def flood(report: dict[str, Any]) -> dict[str, float]:
     price = {k: p for k, (_, p, _) in PRICES.items()}
     seconds = (billed_ms(post, memory["RepairsFunction"]) / 1000 * memory["RepairsFunction"] / 1024
                + billed_ms(guard, memory["StaffEditGuardFunction"]) / 1000 * memory["StaffEditGuardFunction"] / 1024)
+    access = report["template"]["api_access_log"]
     log_bytes = (post["log_bytes"] + guard["log_bytes"] + 2 * platform["bytes"]
-                 + LOG_EVENT_OVERHEAD * (post["log_lines"] + guard["log_lines"] + 2 * platform["lines"]))
+                 + LOG_EVENT_OVERHEAD * (post["log_lines"] + guard["log_lines"] + 2 * platform["lines"])
+                 + ((access["line_bytes"] + LOG_EVENT_OVERHEAD) if access else 0))  # the API's access log line
     return {
         "API Gateway request": price["apigw_requests"],
         "Lambda requests (2)": 2 * price["lambda_requests"],
         "Lambda duration (warm)": seconds * price["lambda_gb_s"],
         "DynamoDB writes and reads": post["write_units"] * price["dynamodb_wru"] + guard["read_units"] * price["dynamodb_rru"],
-        "CloudWatch Logs": log_bytes / 1024 ** 3 * price["logs_ingest"],
+        "CloudWatch Logs (function and access logs)": log_bytes / 1024 ** 3 * price["logs_ingest"],
         "X-Ray (5 % sampled, 2 traces)": 0.05 * 2 * price["xray_traces"],
         "WAF request": price["waf_requests"],
         "CloudFront request and 1 KB out": price["cloudfront_requests"] + 1000 / 1024 ** 3 * price["cloudfront_out"],
@@ -746,6 +839,8 @@ def bill(report: dict[str, Any], model: dict[str, Any], submissions: int, idle_l
     for events in per["custom_metric_events"].values():
         metric_months += active_hours(n * events) / HOURS
     cloudfront_requests = n * per["cloudfront_requests"]
+    template = report["template"]
+    access_retention = (template["api_access_log"] or {}).get("retention_days") or 0
     quantities = {
         "lambda_requests": idle["lambda_requests"] + n * per["lambda_requests"],
         "lambda_gb_s": idle["lambda_gb_s"] + n * per["lambda_gb_s"],
@@ -754,8 +849,10 @@ def bill(report: dict[str, Any], model: dict[str, Any], submissions: int, idle_l
         "dynamodb_rru": idle["dynamodb_rru"] + n * per["dynamodb_rru"],
         "dynamodb_storage": a["cases_stored"] * model["case_bytes"] / gb,
         "dynamodb_pitr": a["cases_stored"] * model["case_bytes"] / gb,
-        "logs_ingest": (idle["logs_bytes"] + n * per["logs_bytes"]) / gb,
-        "logs_storage": 3 * (idle["logs_bytes"] + n * per["logs_bytes"]) / gb,  # 90-day retention, uncompressed
+        "logs_ingest": (idle["logs_bytes"] + n * per["logs_bytes"] + n * per["access_log_bytes"]) / gb,
+        # What the retention keeps at any time, uncompressed (billed compressed: an upper bound).
+        "logs_storage": ((idle["logs_bytes"] + n * per["logs_bytes"]) * template["lambda_log_retention_days"]
+                         + n * per["access_log_bytes"] * access_retention) / 30 / gb,
         "custom_metrics": metric_months,
         "alarm_metrics": model["alarm_metrics"],
         "dashboards": model["dashboards"],
@@ -768,9 +865,13 @@ def bill(report: dict[str, Any], model: dict[str, Any], submissions: int, idle_l
         "waf_acl": model["web_acls"],
         "waf_rules": model["waf_rules"],
         "waf_requests": cloudfront_requests,
-        "s3_storage": (model["site_bytes"] * a["site_versions_kept"] + a["photos_stored_bytes"]) / gb,
-        "s3_put": a["site_syncs"] * model["site_files"] + n * per["s3_put"],
+        "s3_storage": (model["site_bytes"] * a["site_versions_kept"] + a["photos_stored_bytes"]
+                       + n * per["cloudfront_log_bytes"] * template["cloudfront_log_retention_days"] / 30) / gb,
+        "s3_put": (a["site_syncs"] * model["site_files"] + n * per["s3_put"]
+                   + (active_hours(cloudfront_requests) * a["cloudfront_log_files_per_active_hour"]
+                      if per["cloudfront_log_bytes"] else 0)),
         "s3_get": n * per["s3_get"],
+        "eventbridge_events": n * per["eventbridge_events"],
     }
     lines = []
     for key, quantity in quantities.items():
@@ -846,7 +947,7 @@ def run(args, sink: LogSink) -> dict[str, Any]:
             template, stack, endpoint, handler_for=lambda logical_id: (
                 lambda event, context: bench.invoke(f"{logical_id} ({bench.stream_label})", logical_id,
                                                     specs[logical_id].handler, event)))}
-        measure_api(bench, args.repeat, stack, pumps)
+        measure_api(bench, args.repeat, stack, pumps, specs)
         open_work(bench, args.open_cases, stack, pumps)
         for _ in range(args.repeat):
             for spec in scheduled:
@@ -887,7 +988,19 @@ class StreamDrain:
         self.pump.drain()
 
 
-def measure_api(bench: Bench, repeat: int, stack, pumps) -> None:
+def object_created(bucket: str, key: str, size: int) -> dict[str, Any]:
+    """The event S3 sends EventBridge for a new object (the published shape)."""
+    return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Object Created", "source": "aws.s3",
+            "account": "123456789012", "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "region": REGION,
+            "resources": [f"arn:aws:s3:::{bucket}"],
+            "detail": {"version": "0", "bucket": {"name": bucket},
+                       "object": {"key": key, "size": size, "etag": uuid.uuid4().hex, "sequencer": "0062E99A88DC407460"},
+                       "request-id": "57H08PA84AB1JZW0", "requester": "123456789012",
+                       "source-ip-address": "203.0.113.15", "reason": "PutObject"}}
+
+
+def measure_api(bench: Bench, repeat: int, stack, pumps, specs) -> None:
+    import boto3
     from butler.domain.surveys import AREA_CODES, issue_codes
     from butler.domain.timefmt import utc_now
     from butler.repository.complaints import ComplaintRepository
@@ -898,6 +1011,8 @@ def measure_api(bench: Bench, repeat: int, stack, pumps) -> None:
     from butler.services.surveys import open_campaign
 
     json_type = {"Content-Type": "application/json"}
+    s3 = boto3.client("s3", region_name=REGION)
+    bench.meter.watch_s3()
     repairs_repo = WorkOrderRepository(stack.tables["RepairsTable"])
     complaints_repo = ComplaintRepository(stack.tables["ComplaintsTable"])
     roster = load_roster()
@@ -921,9 +1036,20 @@ def measure_api(bench: Bench, repeat: int, stack, pumps) -> None:
                   headers={"Authorization": f"Bearer {complaint['token']}"})
         bench.api("GET unknown reference (404)", "GET", "/api/repairs/R-0000-0000",
                   headers={"Authorization": "Bearer nope"})
-        bench.api("POST /api/repairs/{reference}/photos", "POST", f"/api/repairs/{repair['reference']}/photos",
-                  body={"content_type": "image/jpeg", "size": 1_500_000}, headers={**json_type, **bearer})
+        link = json_of(bench.api("POST /api/repairs/{reference}/photos", "POST",
+                                 f"/api/repairs/{repair['reference']}/photos",
+                                 body={"content_type": "image/jpeg", "size": len(PHOTO)},
+                                 headers={**json_type, **bearer}))
         pumps["RepairsTable"].drain("one photo added")
+        # The browser's PUT lands in the bucket (not measured: S3's, priced per PUT), and
+        # S3 → EventBridge runs the photo check on it (asynchronously, like Lambda does).
+        key = urlsplit(link["url"]).path.lstrip("/")
+        s3.put_object(Bucket=stack.environment["PHOTOS_BUCKET"], Key=key, Body=PHOTO, ContentType="image/jpeg")
+        checked = bench.invoke("PhotoCheckFunction (one upload, a picture)", "PhotoCheckFunction",
+                               specs["PhotoCheckFunction"].handler,
+                               object_created(stack.environment["PHOTOS_BUCKET"], key, len(PHOTO)))
+        assert checked["outcome"] == "verified", checked
+        pumps["RepairsTable"].drain("photo checked")
         # Staff take the work to where the resident acts (not measured), then the resident steps.
         def repair_steps(repair=repair):
             for action, role, actor, values in (
@@ -1020,7 +1146,8 @@ def print_report(report: dict[str, Any]) -> None:
     for op in report["operations"]:
         if op["operation"].startswith("setup:"):
             continue
-        print(f"- {op['operation']}: statuses {op['statuses']}; metrics {op['metrics']}")
+        print(f"- {op['operation']}: statuses {op['statuses']}; metrics {op['metrics']}"
+              + (f"; S3 requests {op['s3_requests']}" if op["s3_requests"] else ""))
         for d in op["detail"]:
             print(f"    {d['action']} {d['table']}: R {d['read_units']} W {d['write_units']} "
                   f"+ index W {d['index_write_units']}, bytes {d['item_bytes']} {d['note']}")
