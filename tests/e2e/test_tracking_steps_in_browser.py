@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from butler.cli.main import main as staff_cli
 from butler.domain.repairs import REPAIR_WORKFLOW
+from tests.e2e.test_accessibility import axe_violations
 from tests.support.browser import assert_in_view, pick_unit, submit_and_track
 from tests.support.flow import PLAN_WALK, cli_argv
 
@@ -87,6 +88,7 @@ def test_the_resident_cancels_a_just_reported_repair(phone):
     expect(phone.locator("#cancel-confirm")).to_be_visible()
     expect(phone.locator("#cancel-confirm-question")).to_contain_text("确定取消这张报修单吗？")
     assert_in_view(phone, "#cancel-confirm-question")
+    assert axe_violations(phone) == []  # the form and its question, open
     phone.click("#cancel-confirm-no")  # nothing is sent
     expect(phone.locator("#cancel-confirm")).to_be_hidden()
     phone.reload()

@@ -236,7 +236,8 @@ def test_track_page_has_the_cancel_form_with_a_confirmation(page_html):
     assert reason.attrs["aria-describedby"].split() == ["hint-cancel-reason", "error-cancel-reason"]
     assert ids["submit-cancel"].attrs.get("type") == "submit" and ids["submit-cancel"].inside("div", id="cancel-ask")
     confirm = ids["cancel-confirm"]
-    assert confirm.inside("form", id="cancel-form") and confirm.attrs.get("aria-labelledby") == "cancel-confirm-question"
+    assert confirm.inside("form", id="cancel-form")
+    assert confirm.attrs.get("aria-labelledby") == "cancel-confirm-question"
     assert "确定取消这张报修单吗？" in ids["cancel-confirm-question"].text
     for button in ("cancel-confirm-yes", "cancel-confirm-no"):
         assert ids[button].tag == "button" and ids[button].attrs.get("type") == "button"
