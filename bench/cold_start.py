@@ -46,6 +46,10 @@ def environment(functions_dir: Path) -> dict[str, str]:
             "PYTHONPATH": str(functions_dir)}
 
 
+def module_file(functions_dir: Path, module: str) -> Path:
+    return functions_dir / (module.replace(".", "/") + ".py")
+
+
 def seconds(code: str, env: dict[str, str]) -> float:
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", f"{code}; {EXIT}"], check=True, env=env, cwd=ROOT,
@@ -77,8 +81,9 @@ def table(times: dict[str, list[float]], modules: dict[str, str], before: bool) 
         row = (f"| {logical_id} | `{module}` | {best * 1000:.0f} ms | {best / fastest:.2f} | "
                f"{middle * 1000:.0f} ms | {middle / median:.2f} | {'yes' if best / fastest <= GOAL else 'no'} |")
         if before:
-            earlier = times[f"before {logical_id}"]
-            row += f" {min(earlier) / fastest:.2f} ({statistics.median(earlier) / median:.2f}) |"
+            earlier = times.get(f"before {logical_id}")
+            row += (f" {min(earlier) / fastest:.2f} ({statistics.median(earlier) / median:.2f}) |"
+                    if earlier else " (new) |")
         lines.append(row)
     return lines
 
@@ -100,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.before:
         earlier = environment(args.before.resolve())
         codes.update({f"before {logical_id}": (f"{FLOOR}; import {module}", earlier)
-                      for logical_id, module in modules.items()})
+                      for logical_id, module in modules.items()
+                      if module_file(args.before, module).exists()})  # a function added since has no before
     times = measure(codes, args.repeat)
     lines = [
         BEGIN,
