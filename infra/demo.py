@@ -34,6 +34,9 @@ _REPAIRED = (  # a repair from dispatch to the butler's acceptance
                                             "labour_minutes": 40}),
     ("accept", "butler", "gj-li", {"accepted_by": "gj-li"}),
 )
+# Staff never archive: the system does once the resident has rated (or the window is over).
+_RATED = ("rate", "resident", "resident", {"rating": 5, "rating_comment": ""})
+_ARCHIVED = ("archive", "system", "system", {})
 
 DEMO = (
     (RepairReport("plumbing", "卫生间洗手盆下水很慢，疑似堵塞。", "home", "3-2-1201", "卫生间",
@@ -52,10 +55,10 @@ DEMO = (
     # contact details and the phone number in its description (docs/architecture.md, Data retention).
     (RepairReport("plumbing", "厨房水龙头一直滴水，师傅来前请打 139 0000 0005。", "home", "2-1-502", "厨房",
                   "周女士（示例）", "13900000005"),
-     [*_REPAIRED, ("archive", "butler", "gj-li", {})], 400),
+     [*_REPAIRED, _RATED, _ARCHIVED], 400),
     # Closed last month: keeps them until the retention period is over.
     (RepairReport("electrical", "卧室插座没电。", "home", "6-1-301", "卧室", "吴先生（示例）", "13900000006"),
-     [*_REPAIRED, ("archive", "butler", "gj-li", {})], 30),
+     [*_REPAIRED, _RATED, _ARCHIVED], 30),
 )
 
 

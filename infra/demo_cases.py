@@ -24,6 +24,7 @@ from butler.domain.cases import CaseKind
 from butler.domain.complaints import COMPLAINT, DEPARTMENTS, KINDS, TOPICS, ComplaintCase
 from butler.domain.complaints import ComplaintFiling, department, new_case
 from butler.domain.repairs import CATEGORIES, REPAIR, RepairReport, WorkOrder, new_work_order
+from butler.domain.service_levels import RATING_WINDOW
 from butler.domain.staff import Roster
 from butler.domain.surveys import quarter_bounds
 from butler.domain.timefmt import iso
@@ -225,9 +226,9 @@ class Generator:
         if self.chance(0.8):
             run.step(run.now + self.hours(2, 96), "rate", "resident", "resident",
                      rating=self.rating(troubled), rating_comment="" if self.chance(0.6) else "师傅很耐心")
-            run.step(run.now + self.hours(1, 48), "archive", "butler", butler)
-        else:
-            run.step(run.now + timedelta(days=7), "archive", "system", "system")
+            run.step(run.now + SWEEP_EVERY, "archive", "system", "system")  # the next sweep
+        else:  # never rated: the sweep archives it once the rating window is over
+            run.step(run.now + RATING_WINDOW + SWEEP_EVERY, "archive", "system", "system")
 
     def complete(self, run: _Run, at: datetime, technician: str, materials: str) -> None:
         by, role = (technician, "technician") if self.chance(0.9) else (self.lead, "maintenance_lead")

@@ -43,6 +43,9 @@ and, for the pages generated from the workflows and service levels:
     ``(category, Target)`` for every category with its own targets (``CATEGORY_TARGETS``)
 ``service_target(urgency_code, category_code)``
     ``butler.domain.service_levels.target``
+``rating_window``
+    ``service_levels.RATING_WINDOW``: how long after acceptance an unrated repair is
+    archived by the system (the workflow's guard on ``archive``)
 
 and, for inquiries, complaints and suggestions (``butler.domain.complaints``):
 
@@ -616,6 +619,7 @@ def on_config(config, **kwargs):
         resident_fields_json=resident_fields_json,
         category_targets=_category_targets(),
         service_target=service_levels.target,
+        rating_window=service_levels.RATING_WINDOW,
         complaint_workflow=complaints.COMPLAINT_WORKFLOW,
         complaint_kinds=_complaint_kinds(),
         complaint_topics=_complaint_topics(),

@@ -1,5 +1,6 @@
 """OverdueSweepFunction: on a schedule, marks repairs and complaints past their deadline and
-alerts staff once per breach, then reports the open work per status and the overdue count
+alerts staff once per breach, archives the repairs that are rated or whose rating window
+has passed (``butler.services.archiving``), then reports the open work per status and the overdue count
 to the staff dashboard (metrics OpenWork and OverdueWork, dimensions Kind and Status)."""
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
@@ -9,6 +10,7 @@ from butler.notify import SnsNotifier
 from butler.repository.complaints import ComplaintRepository
 from butler.repository.work_orders import WorkOrderRepository
 from butler.services.alerts import sweep_overdue
+from butler.services.archiving import archive_settled
 from butler.services.workload import Workload, workload
 from butler.settings import load_settings
 from handlers import loaded
@@ -26,10 +28,12 @@ def handler(event, context):
     repos = (WorkOrderRepository(settings.repairs_table), ComplaintRepository(settings.complaints_table))
     sent = [alert for repo in repos for alert in sweep_overdue(repo, notifier, now)]
     metrics.add_metric("OverdueAlerted", MetricUnit.Count, len(sent))
+    archived = archive_settled(repos[0], now)
+    metrics.add_metric("RepairsArchived", MetricUnit.Count, len(archived))
     for repo in repos:
         publish(workload(repo))
-    logger.info("overdue sweep", extra={"alerted": len(sent)})
-    return {"alerted": sent}
+    logger.info("overdue sweep", extra={"alerted": len(sent), "archived": len(archived)})
+    return {"alerted": sent, "archived": archived}
 
 
 def publish(load: Workload) -> None:

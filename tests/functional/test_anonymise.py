@@ -13,6 +13,7 @@ from butler.domain import identifiers
 from butler.domain.complaints import ComplaintFiling, new_case
 from butler.domain.repairs import RepairReport, new_work_order
 from butler.domain.retention import PHONE_REMOVED
+from butler.domain.service_levels import RATING_WINDOW
 from butler.domain.timefmt import iso, parse_iso, utc_now
 from butler.repository.complaints import ComplaintRepository
 from butler.repository.work_orders import WorkOrderRepository
@@ -25,7 +26,7 @@ from infra.template import functions, load_template
 from tests.functional import test_staff_cli
 from tests.support.flow import ARCHIVED_REPAIR
 from tests.support.console import console_edit, item
-from tests.support.flow import PLAN_WALK, link_step
+from tests.support.flow import PLAN_WALK, link_step, sweep_archive
 from tests.support.reports import home_report, public_report
 
 cli = test_staff_cli.cli  # butler-staff in this process, output captured
@@ -265,16 +266,21 @@ def test_every_way_a_case_closes_puts_it_in_the_index_and_open_cases_stay_out(ap
                   values={"work_done": "修好", "materials_used": "无", "labour_minutes": 30}, roster=ROSTER)
         take_step(repo, reference, "accept", actor="gj-li", role="butler", values={"accepted_by": "gj-li"},
                   roster=ROSTER)
-    take_step(repo, by_service, "archive", actor="gj-li", role="butler", roster=ROSTER)  # the CLI's path
-    console_edit(dynamodb, table, by_console, status="archived", edited_by="gj-li")  # the console's
-    take_step(repo, primary, "archive", actor="gj-li", role="butler", roster=ROSTER)
-    stream.drain()  # the guard applies the console edit and closes the merged report with its primary
+    # Staff cannot archive (the console edit is put back); the sweep does once the rating window has passed.
+    console_edit(dynamodb, table, by_console, status="archived", edited_by="gj-li")
+    stream.drain()
+    assert item(dynamodb, table, by_console)["status"] == "accepted"
+    assert sweep_archive(NOW + timedelta(hours=1)) == []
+    archived_at = NOW + RATING_WINDOW + timedelta(hours=1)
+    assert sorted(sweep_archive(archived_at)) == sorted([by_service, by_console, primary])
+    stream.drain()  # closes the merged report with its primary
 
     for reference in (by_service, by_console, primary, merged):
         stored = item(dynamodb, table, reference)
         assert stored["status"] == "archived", reference
         assert stored["contact_held"] == "closed" and stored["closed_at"] == stored["timeline"][-1]["at"], reference
-    assert sorted(repo.closed_with_contact(NOW + timedelta(days=1))) == sorted([by_service, by_console, primary, merged])
+    assert sorted(repo.closed_with_contact(archived_at + timedelta(days=1))) == sorted(
+        [by_service, by_console, primary, merged])
 
 
 def test_a_resident_closing_a_complaint_puts_it_in_the_index(api, dynamodb, stack):

@@ -4,7 +4,7 @@ import json
 import boto3
 
 from tests.support.console import console_edit, item
-from tests.support.flow import CANCEL_STEP, PLAN_WALK, take_resident_step
+from tests.support.flow import CANCEL_STEP, PLAN_WALK, sweep_archive, take_resident_step
 from tests.support.reports import home_report
 
 JSON = {"Content-Type": "application/json"}
@@ -30,6 +30,8 @@ def test_every_step_of_the_plan_as_console_edits(api, dynamodb, stack, stream):
     for step in PLAN_WALK:
         if step.role == "resident":
             take_resident_step(api, reference, token, step)
+        elif step.role == "system":  # archived by the sweep once rated, never by staff
+            assert sweep_archive() == [reference]
         else:
             console_edit(dynamodb, table, reference, status=step.target, edited_by=step.actor,
                          resident_note=f"第{step.action}步", **step.values)

@@ -285,3 +285,13 @@ def test_step_field_kinds_the_script_formats_are_known():
     kinds = {f.kind for a in REPAIR_WORKFLOW.actions for f in a.fields if f.resident_visible}
     assert "rating" in kinds
     assert StepField("x", "x").kind == "text"
+
+
+@pytest.mark.parametrize("key", ["standards", "process", "track"])
+def test_the_rating_window_shown_is_the_one_the_workflow_enforces(page_html, hooks, key):
+    page = page_html(key)
+    days = hooks.duration(service_levels.RATING_WINDOW)
+
+    assert scan.by_id(page)["rating-window"].text == days
+    assert REPAIR_WORKFLOW.action("archive").wait.period == service_levels.RATING_WINDOW
+    assert "系统自动归档" in scan.article(page)

@@ -19,7 +19,8 @@ TECHNICIAN = "wx-wang"
 BUTLER = "gj-li"
 
 # report → dispatch → survey → repair (situation, pause, resume) → complete → reject →
-# complete → accept → resident says not fixed → complete → accept → rate → archive
+# complete → accept → resident says not fixed → complete → accept → rate → archived by the
+# system (staff never archive: the overdue sweep does, once rated or after the rating window)
 PLAN_WALK: tuple[Step, ...] = (
     Step("dispatch", "dispatched", "butler", BUTLER, {"technician": TECHNICIAN}),
     Step("survey", "surveyed", "technician", TECHNICIAN,
@@ -39,7 +40,7 @@ PLAN_WALK: tuple[Step, ...] = (
          {"work_done": "更换整段下水管", "materials_used": "下水管 1 米", "labour_minutes": 90}),
     Step("accept", "accepted", "butler", BUTLER, {"accepted_by": BUTLER}),
     Step("rate", "rated", "resident", "resident", {"rating": 4, "rating_comment": "师傅很耐心"}),
-    Step("archive", "archived", "butler", BUTLER),
+    Step("archive", "archived", "system", "system"),  # by the sweep once rated (sweep_archive)
 )
 
 CANCEL_STEP = Step("cancel", "cancelled", "customer_service", "kf-zhang", {"cancel_reason": "业主已自行修好"})
@@ -68,6 +69,17 @@ def resident_request(step: Step) -> tuple[str, dict[str, Any]]:
     return "not-fixed", {"reason": step.values["not_fixed_reason"]}
 
 
+def sweep_archive(now: Any = None) -> list[str]:
+    """The system's step of the walk (``archive``): one run of the overdue sweep, the way it
+    runs on its schedule (the functions' environment must be set). Returns what it archived."""
+    from butler.domain.timefmt import iso, utc_now
+    from handlers import overdue_sweep
+    from infra.apigw import FakeLambdaContext
+
+    event = {"source": "aws.events", "detail-type": "Scheduled Event", "time": iso(now or utc_now()), "detail": {}}
+    return overdue_sweep.handler(event, FakeLambdaContext())["archived"]
+
+
 def take_resident_step(api: Any, reference: str, token: str, step: Step) -> Any:
     suffix, body = resident_request(step)
     response = api.call("POST", f"/api/repairs/{reference}/{suffix}", json_body=body,
@@ -85,5 +97,5 @@ ARCHIVED_REPAIR: tuple[tuple[str, str, str, dict[str, Any]], ...] = (
                                             "labour_minutes": 50}),
     ("accept", "butler", BUTLER, {"accepted_by": BUTLER}),
     ("rate", "resident", "resident", {"rating": 4, "rating_comment": "师傅很好，下次还找他：139 1234 5678"}),
-    ("archive", "butler", BUTLER, {}),
+    ("archive", "system", "system", {}),  # rated: the system archives it at once
 )

@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -139,3 +139,73 @@ def test_every_state_is_reachable_and_only_final_states_have_no_way_out():
     assert reachable == {s.code for s in REPAIR_WORKFLOW.states}
     for state in REPAIR_WORKFLOW.states:
         assert bool(REPAIR_WORKFLOW.available(state.code)) != state.final
+
+
+# ---------------------------------------------------------------- a fair window for the resident
+def accepted():
+    """A repair accepted at NOW (PLAN_WALK up to the first acceptance)."""
+    return walk(order(), PLAN_WALK[:7] + PLAN_WALK[9:10])
+
+
+def test_the_rating_window_is_the_one_in_the_service_levels():
+    from butler.domain.service_levels import RATING_WINDOW
+
+    wait = REPAIR_WORKFLOW.action("archive").wait
+    assert (wait.since, wait.period, wait.unless) == ("accept", RATING_WINDOW, ("rated",))
+    assert f"验收满 {RATING_WINDOW.days} 天后" in wait.when
+
+
+def test_an_accepted_repair_is_not_archived_before_the_window_to_the_second():
+    from butler.domain.errors import TooEarly
+    from butler.domain.service_levels import RATING_WINDOW
+
+    work = accepted()
+    with pytest.raises(TooEarly) as refused:
+        advance(work, "archive", role="system", actor="system", now=NOW + RATING_WINDOW - timedelta(seconds=1))
+
+    assert work.status == "accepted" and work.timeline[-1].action == "accept"
+    assert refused.value.code == "TOO_EARLY"
+    assert f"业主评价后或验收满 {RATING_WINDOW.days} 天后由系统自动归档" in refused.value.message
+    assert "2026-12-05 16:00" in refused.value.message  # NOW + 7 days, Beijing time
+
+
+def test_an_accepted_repair_is_archived_by_the_system_once_the_window_has_passed():
+    from butler.domain.service_levels import RATING_WINDOW
+
+    work = advance(accepted(), "archive", role="system", actor="system", now=NOW + RATING_WINDOW)
+
+    assert work.status == "archived" and work.timeline[-1].actor == "system"
+
+
+def test_the_window_runs_from_the_last_acceptance():
+    from butler.domain.errors import TooEarly
+    from butler.domain.service_levels import RATING_WINDOW
+
+    work = accepted()  # accepted at NOW, then not fixed, completed and accepted again later
+    later = NOW + timedelta(days=3)
+    for step in PLAN_WALK[10:13]:
+        advance(work, step.action, role=step.role, actor=step.actor, values=step.values, roster=ROSTER, now=later)
+    with pytest.raises(TooEarly):
+        advance(work, "archive", role="system", actor="system", now=NOW + RATING_WINDOW)
+    assert advance(work, "archive", role="system", now=later + RATING_WINDOW).status == "archived"
+
+
+def test_a_rated_repair_is_archived_at_once():
+    work = walk(accepted(), [PLAN_WALK[13]])
+
+    assert advance(work, "archive", role="system", actor="system", now=NOW).status == "archived"
+
+
+@pytest.mark.parametrize("rated", [False, True])
+def test_staff_cannot_archive_by_a_step_nor_by_a_console_edit(rated):
+    from butler.domain.service_levels import RATING_WINDOW
+
+    late = NOW + RATING_WINDOW * 2
+    for take in (lambda w: advance(w, "archive", role="butler", actor="gj-li", now=late),
+                 lambda w: advance_to(w, "archived", role="butler", actor="gj-li", values={}, roster=ROSTER,
+                                      now=late)):
+        work = walk(accepted(), [PLAN_WALK[13]] if rated else [])
+        with pytest.raises(NotPermitted) as refused:
+            take(work)
+        assert work.status == ("rated" if rated else "accepted")
+        assert f"业主评价后或验收满 {RATING_WINDOW.days} 天后由系统自动归档" in refused.value.message

@@ -171,7 +171,8 @@ def build_parser(*workflows: Workflow, roster: Roster | None = None) -> argparse
     steps: dict[str, list[tuple[Workflow, Action]]] = {}
     for workflow in workflows:
         for action in workflow.actions:
-            if render.STAFF_ROLES & set(action.roles):
+            # and the system's steps that wait (archive): staff who look for them learn when they happen
+            if render.STAFF_ROLES & set(action.roles) or action.wait:
                 steps.setdefault(action.code, []).append((workflow, action))
     for uses in steps.values():
         _add_step(command, uses, roster)
@@ -202,7 +203,7 @@ def _add_step(command: Callable[..., argparse.ArgumentParser], uses: list[tuple[
         owner = "；只能由首问负责人（认领或登记的员工）操作" if action.owner_only else ""
         helps.append(f"[{kind.short}] {action.label}（{roles}{'，仅首问负责人' if action.owner_only else ''}）")
         lines.append(f"{kind.label}：{action.label}，{sources} → {workflow.state(action.target).label}。"
-                     f"可操作岗位：{roles}{owner}。")
+                     f"可操作岗位：{roles}{owner}。{action.when_text}")
         required = " ".join(f"{render.option_name(f)} <{render.metavar(f)}>" for f in action.fields if f.required)
         examples.append(f"  {PROG} --as 工号 {name} {kind.example} {required}".rstrip())
     child = command(name, "；".join(helps), commands.step, "\n".join(lines), "示例：\n" + "\n".join(examples))

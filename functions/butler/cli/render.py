@@ -490,7 +490,8 @@ def metavar(step_field: StepField) -> str:
 
 
 def roles_text(action: Action) -> str:
-    return "、".join(ROLE_LABELS.get(r, r) for r in action.roles if r in STAFF_ROLES)
+    staff = "、".join(ROLE_LABELS.get(r, r) for r in action.roles if r in STAFF_ROLES)
+    return staff or "、".join(ROLE_LABELS.get(r, r) for r in action.roles)  # 系统 (archive)
 
 
 def next_steps(case: Any, *, workflow: Workflow = REPAIR_WORKFLOW, roster: Roster,
@@ -499,7 +500,8 @@ def next_steps(case: Any, *, workflow: Workflow = REPAIR_WORKFLOW, roster: Roste
     command line; a step only the first-contact owner may take says so."""
     possible = [a for a in workflow.available(case.status) if STAFF_ROLES & set(a.roles)]
     if not possible:
-        return ["下一步：无（已结束或只等业主操作）。"]
+        waits = "".join(a.when_text for a in workflow.available(case.status) if a.wait)
+        return ["下一步：无（已结束或只等业主操作）。" + waits]
     owner = case.details.get("owner")
     owner_text = f"首问负责人 {person(owner, '', roster)}" if owner else ""
 

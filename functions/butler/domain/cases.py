@@ -53,6 +53,7 @@ def take_implied_step(case: Case, workflow: Workflow, target: str, *, role: str,
 
 def _record(case: Case, action: Action, *, role: str, now: datetime, actor: str,
             values: Mapping[str, Any], roster: Roster | None, note: str, staff_note: str) -> None:
+    action.check_wait(case.status, case.timeline, now)  # every way of taking a step passes here
     owner = case.details.get("owner")
     if action.owner_only and owner and actor != owner:
         raise NotPermitted(f"“{action.label}”只能由首问负责人 {owner} 操作。")

@@ -25,6 +25,13 @@ class InvalidTransition(DomainError):
     message = "当前状态下不能进行这一步操作。"
 
 
+class TooEarly(InvalidTransition):
+    """A step that waits (``workflow.Wait``) taken before its time."""
+
+    code = "TOO_EARLY"
+    message = "现在还不能进行这一步操作。"
+
+
 class NotPermitted(DomainError):
     code = "NOT_PERMITTED"
     message = "该岗位无权进行这一步操作。"

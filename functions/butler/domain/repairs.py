@@ -63,7 +63,7 @@ SOURCES = {
 }
 
 # The flow of the service plan §3(二): states, steps, who takes them, what they record.
-REPAIR_WORKFLOW = load_workflow("repair")
+REPAIR_WORKFLOW = load_workflow("repair", periods=service_levels.PERIODS)
 
 WORK_STATES = ("dispatched", "surveyed", "in_repair", "paused")
 

@@ -49,6 +49,13 @@ CATEGORY_TARGETS: dict[str, Target] = {
 }
 
 
+# How long a resident has to rate an accepted repair: the system archives it once it is
+# rated, or once its acceptance is this old (the workflow's guard on ``archive``, the
+# overdue sweep, the service standards page). Named in the workflow data as "rating_window".
+RATING_WINDOW = timedelta(days=7)
+PERIODS: dict[str, timedelta] = {"rating_window": RATING_WINDOW}
+
+
 def target(urgency_code: str, category: str) -> Target:
     """Response and completion targets for a report: the stricter of urgency and category."""
     level = urgency(urgency_code)

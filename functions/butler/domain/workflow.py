@@ -8,9 +8,11 @@ console-edit guard) and the diagrams on the site.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from datetime import datetime, timedelta
+from typing import Any, Iterable, Mapping
 
-from butler.domain.errors import InvalidTransition, NotPermitted
+from butler.domain.errors import InvalidTransition, NotPermitted, TooEarly
+from butler.domain.timefmt import SHANGHAI
 
 ROLE_LABELS = {
     "resident": "业主",
@@ -102,6 +104,34 @@ class StepField:
 
 
 @dataclass(frozen=True)
+class Wait:
+    """A step that waits for its time: allowed at once from a state in ``unless``, otherwise
+    only once ``period`` has passed since the last ``since`` step of the timeline (its stored
+    UTC time). ``when`` says in Chinese when the step happens."""
+
+    since: str
+    period: timedelta
+    unless: tuple[str, ...]
+    when: str
+
+    def earliest(self, state: str, timeline: Iterable[Any]) -> datetime | None:
+        """When the step may be taken from ``state``: None at once, ``datetime.max`` never
+        (no ``since`` step recorded)."""
+        if state in self.unless:
+            return None
+        started = [entry.at for entry in timeline if entry.action == self.since]
+        return started[-1] + self.period if started else datetime.max
+
+    def check(self, state: str, timeline: Iterable[Any], now: datetime, label: str) -> None:
+        earliest = self.earliest(state, timeline)
+        if earliest is None or (earliest is not datetime.max and now >= earliest):
+            return
+        at = "" if earliest is datetime.max else \
+            f"（这一单最早 {earliest.astimezone(SHANGHAI):%Y-%m-%d %H:%M} 起）"
+        raise TooEarly(f"现在还不能“{label}”：{self.when}{at}。")
+
+
+@dataclass(frozen=True)
 class Action:
     code: str
     label: str
@@ -111,6 +141,17 @@ class Action:
     resident_note: str = ""  # shown to the resident in the timeline when taken
     fields: tuple[StepField, ...] = ()
     owner_only: bool = False  # only the case's first-contact owner (details["owner"]) may take it
+    wait: Wait | None = None  # a step that waits for its time (the guard of ``check_wait``)
+
+    def check_wait(self, state: str, timeline: Iterable[Any], now: datetime) -> None:
+        """The action's own guard on time, pure: raises ``TooEarly`` before its time."""
+        if self.wait is not None:
+            self.wait.check(state, timeline, now, self.label)
+
+    @property
+    def when_text(self) -> str:
+        """What a refusal adds for a waiting step: when it happens (empty for the others)."""
+        return f"{self.wait.when}。" if self.wait else ""
 
     def field_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
@@ -165,7 +206,8 @@ class Workflow:
         if candidates:
             roles = {r for a in candidates for r in a.roles}
             raise NotPermitted(f"从“{self.state(source).label}”到“{self.state(target).label}”需要由"
-                               f"{'、'.join(ROLE_LABELS[r] for r in sorted(roles))}操作。")
+                               f"{'、'.join(ROLE_LABELS[r] for r in sorted(roles))}操作。"
+                               + "".join(a.when_text for a in candidates))
         raise InvalidTransition(
             f"不能从“{self.state(source).label}”直接改为“{self.state(target).label}”；"
             f"可以：{self.next_steps_text(source)}。")
@@ -182,7 +224,8 @@ class Workflow:
                 f"“{self.state(state).label}”状态下不能“{action.label}”。"
             )
         if role not in action.roles:
-            raise NotPermitted(f"“{action.label}”需要由{'、'.join(ROLE_LABELS[r] for r in action.roles)}操作。")
+            raise NotPermitted(f"“{action.label}”需要由{'、'.join(ROLE_LABELS[r] for r in action.roles)}操作。"
+                               + action.when_text)
         return action
 
     def mermaid(self) -> str:
@@ -199,12 +242,22 @@ class Workflow:
         return "\n".join(lines)
 
 
-def workflow_from(data: Mapping[str, Any], choices: Mapping[str, list[str]] | None = None) -> Workflow:
+def workflow_from(data: Mapping[str, Any], choices: Mapping[str, list[str]] | None = None,
+                  periods: Mapping[str, timedelta] | None = None) -> Workflow:
     """Build a workflow from its data (``butler/data/workflows/*.json``).
 
     A field kind ``choice:NAME`` takes its options from ``choices[NAME]``, so the list
-    (departments …) stays where the domain defines it.
+    (departments …) stays where the domain defines it; likewise a step's ``wait`` names its
+    period, found in ``periods`` (``service_levels.PERIODS``), and ``{days}`` in its text
+    becomes that period's days.
     """
+    def wait(spec: Mapping[str, Any] | None) -> Wait | None:
+        if spec is None:
+            return None
+        period = (periods or {})[spec["period"]]
+        return Wait(spec["since"], period, tuple(spec.get("unless", ())),
+                    spec["when"].format(days=period.days))
+
     def field_kind(kind: str) -> str:
         if kind.startswith("choice:") and kind.removeprefix("choice:") in (choices or {}):
             return "choice:" + ",".join(choices[kind.removeprefix("choice:")])
@@ -222,16 +275,17 @@ def workflow_from(data: Mapping[str, Any], choices: Mapping[str, list[str]] | No
                                    f.get("required", True), f.get("resident_visible", False),
                                    tuple(f.get("staff_roles", ())), f.get("staff_note", False))
                          for f in a.get("fields", ())),
-                   a.get("owner_only", False))
+                   a.get("owner_only", False), wait(a.get("wait")))
             for a in data["actions"]
         ),
     )
 
 
-def load_workflow(name: str, choices: Mapping[str, list[str]] | None = None) -> Workflow:
+def load_workflow(name: str, choices: Mapping[str, list[str]] | None = None,
+                  periods: Mapping[str, timedelta] | None = None) -> Workflow:
     """A workflow shipped with the package: static data, read once at import."""
     import json
     from importlib import resources
 
     text = resources.files("butler").joinpath(f"data/workflows/{name}.json").read_text(encoding="utf-8")
-    return workflow_from(json.loads(text), choices)
+    return workflow_from(json.loads(text), choices, periods)

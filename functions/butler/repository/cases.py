@@ -197,6 +197,12 @@ class CaseRepository(Generic[C]):
     def queue(self, status: str) -> list[C]:
         return [self._from_item(i) for i in self.model.queue_index.query(status)]
 
+    def in_status(self, status: str, *, created_by: datetime | None = None, limit: int) -> list[str]:
+        """References of at most ``limit`` cases in ``status`` (created at or before
+        ``created_by`` if given), oldest first: one Query on the queue index."""
+        condition = self.model.created_at <= iso(created_by) if created_by else None
+        return [item.reference for item in self.model.queue_index.query(status, condition, limit=limit)]
+
     def overdue(self) -> list[C]:
         return [self._from_item(i) for i in self.model.overdue_index.query("overdue")]
 
