@@ -352,3 +352,16 @@ def test_sam_validate_lint_passes(template, region):
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "is a valid SAM Template" in result.stdout + result.stderr
+
+
+def test_the_sweep_may_archive_repairs_through_the_status_queue_and_nothing_more():
+    """services.archiving: a Query of queue-by-created-at, then a conditional PutItem of the
+    repair; the sweep writes complaints only by UpdateItem and never scans."""
+    granted = {(action, json.dumps(statement["Resource"], sort_keys=True))
+               for statement in _statements("OverdueSweepFunction") for action in _actions(statement)}
+    put = {resource for action, resource in granted if action == "dynamodb:PutItem"}
+    queried = [resource for action, resource in granted if action == "dynamodb:Query"]
+
+    assert put == {json.dumps({"Fn::GetAtt": ["RepairsTable", "Arn"]})}
+    assert any('"${RepairsTable.Arn}/index/queue-by-created-at"' in resource for resource in queried)
+    assert not {action for action, _ in granted if action in ("dynamodb:Scan", "dynamodb:*")}
