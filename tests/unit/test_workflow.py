@@ -209,3 +209,15 @@ def test_staff_cannot_archive_by_a_step_nor_by_a_console_edit(rated):
             take(work)
         assert work.status == ("rated" if rated else "accepted")
         assert f"业主评价后或验收满 {RATING_WINDOW.days} 天后由系统自动归档" in refused.value.message
+
+
+def test_the_staff_guide_states_the_rating_window_of_the_service_levels():
+    import re
+    from pathlib import Path
+
+    from butler.domain.service_levels import RATING_WINDOW
+
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "staff-guide.zh.md").read_text(encoding="utf-8")
+    assert REPAIR_WORKFLOW.action("archive").wait.when in guide
+    stated = re.findall(r"验收满 (\d+) 天", guide)
+    assert stated and set(stated) == {str(RATING_WINDOW.days)}
