@@ -57,8 +57,12 @@ def test_the_tracking_page_follows_every_step(phone, local_sdk, capsysbinary):
             phone.fill("#not-fixed-reason", step.values["not_fixed_reason"])
             phone.click("#submit-not-fixed")
             expect(phone.locator("#action-done")).to_be_visible()
-        elif step.role == "system":  # rated: the overdue sweep archives it (one run of its archiving)
-            assert archive_settled(WorkOrderRepository(local_stack.repairs_table), utc_now()) == [reference]
+        elif step.role == "system":  # rated: the overdue sweep archives it (one run of its archiving;
+            # the stack is shared with other tests, whose rated repairs it archives too, and its
+            # own schedule may have got there first: the page below shows the outcome)
+            archived = archive_settled(WorkOrderRepository(local_stack.repairs_table), utc_now())
+            assert reference in archived or WorkOrderRepository(local_stack.repairs_table).get(
+                reference).status == "archived"
             phone.reload()
         else:
             staff_step(local_stack, step, reference, capsysbinary)
