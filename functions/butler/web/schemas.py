@@ -11,7 +11,7 @@ from pydantic_core import PydanticCustomError
 
 from butler.domain import phones
 from butler.domain.complaints import KINDS, TOPICS, ComplaintFiling
-from butler.domain.estate import SEPARATORS, UNIT_TEXT, UnitRefused, load_estate
+from butler.domain.estate import UnitRefused, load_estate
 from butler.domain.repairs import RepairReport, category_codes
 from butler.domain.surveys import AREAS, CODE_PATTERN, COMMENT_MAX, Answer
 
@@ -23,9 +23,6 @@ TopicCode = Literal[tuple(t.code for t in TOPICS)]  # type: ignore[valid-type]
 # butler.domain.estate); the OpenAPI document states exactly what they accept.
 PHONE_PATTERN = phones.INPUT
 UNIT_PATTERN = load_estate().pattern()  # the estate's house numbers in their normal form
-# Kept for the staff CLI's house-archive lookup (butler.cli.commands.history).
-DASHES = SEPARATORS
-UNIT = UNIT_TEXT
 
 
 # What pydantic's ``str_strip_whitespace`` strips (Unicode White_Space, as Rust's ``trim``;
