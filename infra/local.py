@@ -189,7 +189,7 @@ class LocalStack:
         found, event = apigw.event_for(self.routes, method, path, headers=headers,
                                        body=body or None, query=query)
         if found is None:
-            return _json_error(404, "ROUTE_NOT_FOUND", "没有这个接口。")
+            return front.api_error(404, *front.REFUSALS[404])
         handler = self.handler_for(found.route.function)
         try:
             with self._invoke_lock:
@@ -215,9 +215,6 @@ def _proxy_answer(result: Any) -> tuple[int, dict[str, str], bytes]:
     payload = result.get("body") or ""
     data = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode("utf-8")
     return int(result["statusCode"]), response_headers, data
-
-
-_json_error = front.api_error  # LocalStack.invoke's answers for a path no route has
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -182,8 +182,8 @@ class CaseRepository(Generic[C]):
 
     def token_hash(self, reference: str) -> str | None:
         """The stored tracking-token hash of ``reference`` alone (a projected read), None if
-        there is no such case: an unknown reference and a known one cost the same read and
-        the same answer size, so a 404 does not say which it was (``find_for_resident``)."""
+        there is no such case: an unknown reference and a known one cost the same read of at
+        most one attribute, so a 404 does not say which it was (``find_for_resident``)."""
         # The table connection's answer as it comes (no model built): both paths do the same.
         answer = self.model._get_connection().get_item(reference, consistent_read=True,
                                                        attributes_to_get=["token_hash"])
@@ -197,11 +197,12 @@ class CaseRepository(Generic[C]):
     def queue(self, status: str) -> list[C]:
         return [self._from_item(i) for i in self.model.queue_index.query(status)]
 
-    def in_status(self, status: str, *, created_by: datetime | None = None, limit: int) -> list[str]:
-        """References of at most ``limit`` cases in ``status`` (created at or before
-        ``created_by`` if given), oldest first: one Query on the queue index."""
+    def in_status(self, status: str, *, created_by: datetime | None = None, limit: int) -> list[C]:
+        """At most ``limit`` cases in ``status`` (created at or before ``created_by`` if
+        given), oldest first: one Query on the queue index, which projects whole items (as
+        an index read, they may lag: write them back conditionally)."""
         condition = self.model.created_at <= iso(created_by) if created_by else None
-        return [item.reference for item in self.model.queue_index.query(status, condition, limit=limit)]
+        return [self._from_item(i) for i in self.model.queue_index.query(status, condition, limit=limit)]
 
     def overdue(self) -> list[C]:
         return [self._from_item(i) for i in self.model.overdue_index.query("overdue")]

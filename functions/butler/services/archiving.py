@@ -23,21 +23,18 @@ def archive_settled(repo: WorkOrderRepository, now: datetime, limit: int = PER_R
     decides each case; every write is conditional on the case being as read, so a run
     racing a resident's rating or another run changes nothing twice."""
     sources = REPAIR_WORKFLOW.action(ARCHIVE).sources  # accepted, rated
-    candidates = [reference for status in reversed(sources)
-                  for reference in repo.in_status(status, limit=limit,
-                                                  created_by=None if status == "rated" else now - RATING_WINDOW)]
+    candidates = [order for status in reversed(sources)
+                  for order in repo.in_status(status, limit=limit,
+                                              created_by=None if status == "rated" else now - RATING_WINDOW)]
     archived: list[str] = []
-    for reference in candidates:
+    for order in candidates:  # as the index had them: a case that moved on fails its write
         if len(archived) >= limit:
             break
-        order = repo.get(reference)
-        if order is None or order.status not in sources:
-            continue  # moved on since the query
         status = order.status
         try:
             advance(order, ARCHIVE, role="system", actor="system", now=now)
         except DomainError:
             continue  # accepted, still within the window
         if repo.save(order, expected_status=status):
-            archived.append(reference)
+            archived.append(order.reference)
     return archived

@@ -39,8 +39,8 @@ def find_for_resident(repo: CaseRepository, reference: str, token: str) -> Any:
     """The case behind ``reference`` if ``token`` is its tracking token.
 
     An unknown reference and a wrong token raise the same ``NotFound`` after the same work:
-    one projected read of the token hash (the same size of answer whether the case exists or
-    not), one constant-time comparison (with ``UNKNOWN_TOKEN_HASH`` when it does not). Only
+    one projected read of the token hash (no item or an item of one attribute, never the
+    case), one constant-time comparison (with ``UNKNOWN_TOKEN_HASH`` when it does not). Only
     a right token reads the case itself (bench/tracking_timing.py, docs/architecture.md).
     """
     reference = identifiers.normalize_reference(reference)

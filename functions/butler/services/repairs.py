@@ -2,8 +2,7 @@
 (``butler.services.cases``)."""
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 from butler.domain.photos import Photo, holds_slot, new_photo
@@ -35,7 +34,7 @@ def add_photo(repo: WorkOrderRepository, order: WorkOrder, *, kind: str, content
     photo = new_photo(order.reference, order.photos, kind=kind, content_type=content_type,
                       size=size, by=by, now=now)
     if verified:
-        photo = dataclasses.replace(photo, verified_at=photo.at)
+        photo = replace(photo, verified_at=photo.at)
     order.photos = [p for p in order.photos if holds_slot(p, now)] + [photo.as_dict()]
     repo.save_or_conflict(order)
     return photo
